@@ -1,0 +1,504 @@
+// Machines. Three C++20 concepts mirror ckb-vm's traits:
+//   CoreMachine    registers, pc (update_pc/commit_pc), memory, version, isa
+//   Machine        CoreMachine + ecall/ebreak (what instructions need)
+//   SupportMachine CoreMachine + cycles, running flag, reset, program loading
+// Snapshot2 is written against SupportMachine alone, so a host's own machine
+// type can be snapshotted: derive from SupportMachineMixin<YourType> to get
+// ckb-vm's default add_cycles / load_elf / load_binary / initialize_stack.
+//
+// DefaultCoreMachine<Memory> holds the state; DefaultMachine<Core> adds
+// syscalls, a debugger, the pause flag, the cycle function and the run loop.
+// MachineBuilder puts one together.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "constants.hpp"
+#include "cost_model.hpp"
+#include "decoder.hpp"
+#include "detail/block_cache.hpp"
+#include "detail/execute.hpp"
+#include "elf.hpp"
+#include "error.hpp"
+#include "memory.hpp"
+
+namespace ckb_vm {
+
+// Program and argument bytes.
+using Bytes = std::span<const std::uint8_t>;
+
+inline Bytes as_bytes(std::string_view s) noexcept {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+template <class M>
+concept CoreMachine = requires(M& m, const M& cm, std::uint64_t v, std::size_t i) {
+  typename M::memory_type;
+  requires Memory<typename M::memory_type>;
+  { cm.pc() } -> std::convertible_to<std::uint64_t>;
+  { m.update_pc(v) };
+  { m.commit_pc() };
+  { m.memory() } -> std::same_as<typename M::memory_type&>;
+  { cm.registers() } -> std::convertible_to<std::span<const std::uint64_t>>;
+  { m.set_register(i, v) };
+  { cm.version() } -> std::convertible_to<std::uint32_t>;
+  { cm.isa() } -> std::convertible_to<std::uint8_t>;
+};
+
+template <class M>
+concept Machine = CoreMachine<M> && requires(M& m) {
+  { m.ecall() } -> std::same_as<Status>;
+  { m.ebreak() } -> std::same_as<Status>;
+};
+
+template <class M>
+concept SupportMachine = CoreMachine<M> && requires(M& m, const M& cm, std::uint64_t v, bool flag, Bytes program,
+                                                    const ProgramMetadata& md, std::span<const Bytes> args) {
+  { cm.cycles() } -> std::convertible_to<std::uint64_t>;
+  { m.set_cycles(v) };
+  { cm.max_cycles() } -> std::convertible_to<std::uint64_t>;
+  { m.set_max_cycles(v) };
+  { cm.running() } -> std::convertible_to<bool>;
+  { m.set_running(flag) };
+  { m.reset(v) };
+  { m.reset_signal() } -> std::convertible_to<bool>;
+  { m.add_cycles(v) } -> std::same_as<Status>;
+  { m.add_cycles_no_checking(v) } -> std::same_as<Status>;
+  { m.load_elf(program, flag) } -> std::same_as<Result<std::uint64_t>>;
+  { m.load_binary(program, md, flag) } -> std::same_as<Result<std::uint64_t>>;
+  { m.initialize_stack(args, v, v) } -> std::same_as<Result<std::uint64_t>>;
+};
+
+// ckb-vm's provided SupportMachine methods, for any type that supplies the
+// required accessors (pc/update_pc/commit_pc/memory/registers/set_register/
+// version/cycles/set_cycles/max_cycles).
+template <class Derived>
+class SupportMachineMixin {
+ public:
+  Status add_cycles(std::uint64_t n) {
+    auto& d = self();
+    const std::uint64_t c = d.cycles();
+    const std::uint64_t sum = c + n;
+    if (sum < c) [[unlikely]] return ErrorCode::CyclesOverflow;
+    if (sum > d.max_cycles()) [[unlikely]] return ErrorCode::CyclesExceeded;
+    d.set_cycles(sum);
+    return {};
+  }
+
+  Status add_cycles_no_checking(std::uint64_t n) {
+    auto& d = self();
+    const std::uint64_t c = d.cycles();
+    if (c + n < c) return ErrorCode::CyclesOverflow;
+    d.set_cycles(c + n);
+    return {};
+  }
+
+  Result<std::uint64_t> load_elf(Bytes program, bool update_pc) {
+    auto md = parse_elf(program, self().version());
+    if (!md.ok()) return md.error();
+    return self().load_binary(program, *md, update_pc);
+  }
+
+  Result<std::uint64_t> load_binary(Bytes program, const ProgramMetadata& md, bool update_pc) {
+    auto& d = self();
+    auto r = ckb_vm::load_binary(d.memory(), program, md, d.version());
+    if (!r.ok()) return r;
+    if (update_pc) {
+      d.update_pc(md.entry);
+      d.commit_pc();
+    }
+    return r;
+  }
+
+  // Writes argc/argv below stack_start + stack_size as each version does and
+  // sets sp; returns the bytes used. VERSION0 stores each slot with a 32-bit
+  // store on 8-byte strides and leaves sp unaligned; VERSION1 adds the NULL
+  // argv terminator, 16-byte alignment, and skips all writes when there are
+  // no arguments (ckb-vm issues 97, 98, 106; RFC 0033).
+  Result<std::uint64_t> initialize_stack(std::span<const Bytes> args, std::uint64_t stack_start,
+                                         std::uint64_t stack_size) {
+    using registers::SP;
+    auto& d = self();
+    const bool v1 = d.version() >= VERSION1;
+    const std::uint64_t top = stack_start + stack_size;
+    if (v1 && args.empty()) {
+      const std::uint64_t sp = (top - 8) & ~std::uint64_t{15};
+      d.set_register(SP, sp);
+      return top - sp;
+    }
+    std::uint64_t sp = top;
+    d.set_register(SP, sp);
+    std::vector<std::uint64_t> values;
+    values.reserve(args.size() + 2);
+    values.push_back(args.size());
+    for (const Bytes& arg : args) {
+      const std::uint64_t addr = sp - (static_cast<std::uint64_t>(arg.size()) + 1);
+      CKB_VM_TRY(d.memory().store_bytes(addr, arg));
+      CKB_VM_TRY(d.memory().store_byte(addr + arg.size(), 1, 0));
+      values.push_back(addr);
+      sp = addr;
+      d.set_register(SP, sp);
+    }
+    if (v1) {
+      values.push_back(0);
+      const std::uint64_t unaligned = sp - 8 * static_cast<std::uint64_t>(values.size());
+      const std::uint64_t aligned = unaligned & ~std::uint64_t{15};
+      sp -= unaligned - aligned;
+      d.set_register(SP, sp);
+    }
+    for (auto it = values.rbegin(); it != values.rend(); ++it) {
+      const std::uint64_t addr = sp - 8;
+      CKB_VM_TRY(v1 ? d.memory().store64(addr, *it) : d.memory().store32(addr, *it));
+      sp = addr;
+      d.set_register(SP, sp);
+    }
+    if (sp < stack_start) return ErrorCode::MemOutOfStack;
+    return top - sp;
+  }
+
+ private:
+  Derived& self() noexcept { return static_cast<Derived&>(*this); }
+};
+
+// The default memory: flat, W^X-enforcing.
+using DefaultMemory = WXorXMemory<FlatMemory>;
+
+template <Memory Mem = DefaultMemory>
+class DefaultCoreMachine : public SupportMachineMixin<DefaultCoreMachine<Mem>> {
+ public:
+  using memory_type = Mem;
+
+  DefaultCoreMachine(std::uint8_t isa, std::uint32_t version, std::uint64_t max_cycles,
+                     std::uint64_t memory_size = RISCV_MAX_MEMORY)
+      : memory_(memory_size), max_cycles_(max_cycles), isa_(isa), version_(version) {}
+  DefaultCoreMachine(std::uint8_t isa, std::uint32_t version, std::uint64_t max_cycles, Mem memory)
+      : memory_(std::move(memory)), max_cycles_(max_cycles), isa_(isa), version_(version) {}
+
+  // CoreMachine
+  std::uint64_t pc() const noexcept { return pc_; }
+  std::uint64_t next_pc() const noexcept { return next_pc_; }
+  void update_pc(std::uint64_t v) noexcept { next_pc_ = v; }
+  void commit_pc() noexcept { pc_ = next_pc_; }
+  Mem& memory() noexcept { return memory_; }
+  const Mem& memory() const noexcept { return memory_; }
+  std::span<const std::uint64_t, 32> registers() const noexcept { return std::span<const std::uint64_t, 32>(regs_); }
+  void set_register(std::size_t i, std::uint64_t v) noexcept {
+    if (i < RISCV_GENERAL_REGISTER_NUMBER) regs_[i] = v;
+  }
+  std::uint32_t version() const noexcept { return version_; }
+  std::uint8_t isa() const noexcept { return isa_; }
+
+  // SupportMachine
+  std::uint64_t cycles() const noexcept { return cycles_; }
+  void set_cycles(std::uint64_t c) noexcept { cycles_ = c; }
+  std::uint64_t max_cycles() const noexcept { return max_cycles_; }
+  void set_max_cycles(std::uint64_t c) noexcept { max_cycles_ = c; }
+  bool running() const noexcept { return running_; }
+  void set_running(bool r) noexcept { running_ = r; }
+  // Erases registers, pc, memory (contents, flags, reservation) and cycles.
+  void reset(std::uint64_t max_cycles) {
+    regs_ = {};
+    pc_ = 0;
+    next_pc_ = 0;
+    memory_.reset();
+    cycles_ = 0;
+    max_cycles_ = max_cycles;
+    reset_signal_ = true;
+  }
+  // True once after each reset (the run loop then drops its decode cache).
+  bool reset_signal() noexcept { return std::exchange(reset_signal_, false); }
+
+  // Raw register file for the executor (index 0 is re-zeroed after each step).
+  std::uint64_t* regs() noexcept { return regs_.data(); }
+
+ private:
+  std::array<std::uint64_t, RISCV_GENERAL_REGISTER_NUMBER> regs_{};
+  std::uint64_t pc_ = 0;
+  std::uint64_t next_pc_ = 0;
+  Mem memory_;
+  std::uint64_t cycles_ = 0;
+  std::uint64_t max_cycles_ = 0;
+  bool running_ = false;
+  bool reset_signal_ = false;
+  std::uint8_t isa_ = ISA_IMC;
+  std::uint32_t version_ = VERSION2;
+};
+
+static_assert(SupportMachine<DefaultCoreMachine<>>);
+
+// A pause flag shared between the running machine and other threads.
+class Pause {
+ public:
+  Pause() : flag_(std::make_shared<std::atomic<std::uint8_t>>(0)) {}
+  void interrupt() const noexcept { flag_->store(1, std::memory_order_release); }
+  bool has_interrupted() const noexcept { return flag_->load(std::memory_order_relaxed) != 0; }
+  void free() const noexcept { flag_->store(0, std::memory_order_release); }
+
+ private:
+  std::shared_ptr<std::atomic<std::uint8_t>> flag_;
+};
+
+// Host syscall handlers, tried in order for every ecall other than exit (93).
+template <class Core>
+class Syscalls {
+ public:
+  virtual ~Syscalls() = default;
+  virtual Status initialize(Core& machine) = 0;
+  // true: handled; false: try the next handler; error: stop the machine.
+  virtual Result<bool> ecall(Core& machine) = 0;
+};
+
+template <class Core>
+class Debugger {
+ public:
+  virtual ~Debugger() = default;
+  virtual Status initialize(Core& machine) = 0;
+  virtual Status ebreak(Core& machine) = 0;
+};
+
+template <SupportMachine Core = DefaultCoreMachine<>>
+class DefaultMachine {
+ public:
+  using memory_type = typename Core::memory_type;
+  using core_type = Core;
+
+  explicit DefaultMachine(Core core, InstructionCycleFunc cost = zero_cycles,
+                          std::vector<std::unique_ptr<Syscalls<Core>>> syscalls = {},
+                          std::unique_ptr<Debugger<Core>> debugger = {}, Pause pause = {})
+      : inner_(std::move(core)), cost_(cost), syscalls_(std::move(syscalls)), debugger_(std::move(debugger)),
+        pause_(std::move(pause)), decoder_(inner_.isa(), inner_.version(), cost) {}
+
+  // ---- CoreMachine / SupportMachine (forwarded to the core)
+  std::uint64_t pc() const noexcept { return inner_.pc(); }
+  void update_pc(std::uint64_t v) noexcept { inner_.update_pc(v); }
+  void commit_pc() noexcept { inner_.commit_pc(); }
+  memory_type& memory() noexcept { return inner_.memory(); }
+  const memory_type& memory() const noexcept { return inner_.memory(); }
+  auto registers() const noexcept { return inner_.registers(); }
+  void set_register(std::size_t i, std::uint64_t v) { inner_.set_register(i, v); }
+  std::uint32_t version() const noexcept { return inner_.version(); }
+  std::uint8_t isa() const noexcept { return inner_.isa(); }
+  std::uint64_t cycles() const noexcept { return inner_.cycles(); }
+  void set_cycles(std::uint64_t c) { inner_.set_cycles(c); }
+  std::uint64_t max_cycles() const noexcept { return inner_.max_cycles(); }
+  void set_max_cycles(std::uint64_t c) { inner_.set_max_cycles(c); }
+  bool running() const noexcept { return inner_.running(); }
+  void set_running(bool r) { inner_.set_running(r); }
+  void reset(std::uint64_t max_cycles) { inner_.reset(max_cycles); }
+  bool reset_signal() { return inner_.reset_signal(); }
+  Status add_cycles(std::uint64_t n) { return inner_.add_cycles(n); }
+  Status add_cycles_no_checking(std::uint64_t n) { return inner_.add_cycles_no_checking(n); }
+  Result<std::uint64_t> load_elf(Bytes program, bool update_pc) { return inner_.load_elf(program, update_pc); }
+  Result<std::uint64_t> load_binary(Bytes program, const ProgramMetadata& md, bool update_pc) {
+    return inner_.load_binary(program, md, update_pc);
+  }
+  Result<std::uint64_t> initialize_stack(std::span<const Bytes> args, std::uint64_t start, std::uint64_t size) {
+    return inner_.initialize_stack(args, start, size);
+  }
+  std::uint64_t* regs() noexcept { return inner_.regs(); }
+
+  Core& inner() noexcept { return inner_; }
+  const Core& inner() const noexcept { return inner_; }
+  Pause pause() const { return pause_; }
+  void set_pause(Pause p) { pause_ = std::move(p); }
+  std::int8_t exit_code() const noexcept { return exit_code_; }
+  InstructionCycleFunc instruction_cycle_func() const noexcept { return cost_; }
+  const Decoder& decoder() const noexcept { return decoder_; }
+
+  // ---- Machine
+  Status ecall() {
+    const std::uint64_t code = inner_.registers()[registers::A7];
+    if (code == 93) {
+      exit_code_ = static_cast<std::int8_t>(inner_.registers()[registers::A0]);
+      inner_.set_running(false);
+      return {};
+    }
+    for (auto& s : syscalls_) {
+      auto handled = s->ecall(inner_);
+      if (!handled.ok()) return handled.error();
+      if (*handled) {
+        if (inner_.cycles() > inner_.max_cycles()) return ErrorCode::CyclesExceeded;
+        return {};
+      }
+    }
+    return Error::invalid_ecall(code);
+  }
+
+  Status ebreak() {
+    if (debugger_) return debugger_->ebreak(inner_);
+    return {};  // without a debugger EBREAK does nothing
+  }
+
+  // ---- Loading
+  // Loads the ELF (pc = entry), runs syscall/debugger initialisers, and sets
+  // up a stack of memory_size/4 at the top of memory holding argv. Returns
+  // the bytes written (program + stack).
+  Result<std::uint64_t> load_program(Bytes program, std::span<const Bytes> args) {
+    auto elf = inner_.load_elf(program, true);
+    if (!elf.ok()) return elf;
+    return finish_load(*elf, args);
+  }
+  Result<std::uint64_t> load_program(Bytes program, const std::vector<std::string>& args) {
+    std::vector<Bytes> views;
+    views.reserve(args.size());
+    for (const auto& a : args) views.push_back(as_bytes(a));
+    return load_program(program, std::span<const Bytes>(views));
+  }
+  Result<std::uint64_t> load_program_with_metadata(Bytes program, const ProgramMetadata& md,
+                                                   std::span<const Bytes> args) {
+    auto elf = inner_.load_binary(program, md, true);
+    if (!elf.ok()) return elf;
+    return finish_load(*elf, args);
+  }
+
+  // ---- Running
+  // Runs until exit (returns a0 as i8 at ecall 93) or an error.
+  //
+  // Reference semantics (ckb-vm's DefaultMachine::run): each instruction is
+  // decoded, its cycles charged, then executed; CyclesExceeded leaves the
+  // instruction unexecuted. run() executes pre-decoded basic blocks whose
+  // cycles are charged up front when the whole block fits under max_cycles,
+  // and falls back to step() otherwise, so exit code, cycles, registers,
+  // memory and errors are those of the step() loop (tests check this).
+  Result<std::int8_t> run() {
+    if ((inner_.isa() & ISA_MOP) != 0 && inner_.version() == VERSION0) return ErrorCode::InvalidVersion;
+    inner_.set_running(true);
+    while (inner_.running()) {
+      if (pause_.has_interrupted()) [[unlikely]] {
+        pause_.free();
+        return ErrorCode::Pause;
+      }
+      if (inner_.reset_signal()) [[unlikely]] {
+        decoder_.reset_cache();
+        blocks_.clear();
+      }
+      const detail::Block* block = find_block(inner_.pc());
+      const std::uint64_t before = inner_.cycles();
+      const std::uint64_t after = before + (block ? block->cycles : 0);
+      if (block == nullptr || after < before || after > inner_.max_cycles()) {
+        // Undecodable head, or the limit falls inside this block: go one
+        // instruction at a time so errors surface exactly where ckb-vm's
+        // loop reports them.
+        auto s = step();
+        if (!s.ok()) [[unlikely]] return s.error();
+        continue;
+      }
+      inner_.set_cycles(after);
+      const Instruction* in = blocks_.code(*block);
+      const Instruction* end = in + block->count;
+      std::uint64_t* x = inner_.regs();
+      for (; in != end; ++in) {
+        inner_.update_pc(inner_.pc() + in->length);
+        const bool ok = detail::execute(*in, *this, fault_);
+        x[0] = 0;
+        inner_.commit_pc();
+        if (!ok) [[unlikely]] {
+          // Refund what the plain loop would not yet have charged.
+          std::uint64_t unexecuted = 0;
+          for (const Instruction* r = in + 1; r != end; ++r) unexecuted += r->cycles;
+          inner_.set_cycles(inner_.cycles() - unexecuted);
+          return fault_;
+        }
+      }
+    }
+    return exit_code_;
+  }
+
+  // Decodes, charges and executes one instruction: the reference step.
+  Status step() {
+    auto inst = decoder_.decode(inner_.memory(), inner_.pc());
+    if (!inst.ok()) [[unlikely]] return inst.error();
+    auto charged = inner_.add_cycles(decoder_.cycles_of(*inst));
+    if (!charged.ok()) [[unlikely]] return charged;
+    inner_.update_pc(inner_.pc() + inst->length);
+    const bool ok = detail::execute(*inst, *this, fault_);
+    inner_.regs()[0] = 0;
+    inner_.commit_pc();
+    if (!ok) [[unlikely]] return fault_;
+    return {};
+  }
+
+ private:
+  // Block for pc, decoding it on first use; nullptr when not even its first
+  // instruction decodes (step() then reports the error).
+  const detail::Block* find_block(std::uint64_t pc) {
+    if (const detail::Block* b = blocks_.find(pc)) [[likely]] return b;
+    return blocks_.build(pc, [&](std::uint64_t at) { return decoder_.decode(inner_.memory(), at); });
+  }
+
+  Result<std::uint64_t> finish_load(std::uint64_t elf_bytes, std::span<const Bytes> args) {
+    for (auto& s : syscalls_) CKB_VM_TRY(s->initialize(inner_));
+    if (debugger_) CKB_VM_TRY(debugger_->initialize(inner_));
+    const std::uint64_t memory_size = inner_.memory().memory_size();
+    const std::uint64_t stack_size = memory_size / 4;
+    auto stack = inner_.initialize_stack(args, memory_size - stack_size, stack_size);
+    if (!stack.ok()) return stack;
+    const std::uint64_t total = elf_bytes + *stack;
+    if (total < elf_bytes) return Error(ErrorCode::Unexpected, "byte count overflowed while loading the program");
+    return total;
+  }
+
+  Core inner_;
+  InstructionCycleFunc cost_;
+  std::vector<std::unique_ptr<Syscalls<Core>>> syscalls_;
+  std::unique_ptr<Debugger<Core>> debugger_;
+  Pause pause_;
+  Decoder decoder_;
+  detail::BlockCache blocks_;
+  Error fault_{};
+  std::int8_t exit_code_ = 0;
+};
+
+static_assert(Machine<DefaultMachine<>>);
+static_assert(SupportMachine<DefaultMachine<>>);
+
+// Builds a DefaultMachine from ISA flags, version, limits and host hooks.
+template <Memory Mem = DefaultMemory>
+class MachineBuilder {
+ public:
+  using core_type = DefaultCoreMachine<Mem>;
+  using machine_type = DefaultMachine<core_type>;
+
+  MachineBuilder& isa(std::uint8_t v) { isa_ = v; return *this; }
+  MachineBuilder& version(std::uint32_t v) { version_ = v; return *this; }
+  MachineBuilder& max_cycles(std::uint64_t v) { max_cycles_ = v; return *this; }
+  MachineBuilder& memory_size(std::uint64_t v) { memory_size_ = v; return *this; }
+  MachineBuilder& instruction_cycle_func(InstructionCycleFunc f) { cost_ = f; return *this; }
+  MachineBuilder& syscall(std::unique_ptr<Syscalls<core_type>> s) {
+    syscalls_.push_back(std::move(s));
+    return *this;
+  }
+  MachineBuilder& debugger(std::unique_ptr<Debugger<core_type>> d) { debugger_ = std::move(d); return *this; }
+  MachineBuilder& pause(Pause p) { pause_ = std::move(p); return *this; }
+
+  // Fails with MemPageUnalignedAccess / MemOutOfBound for a memory size that
+  // is not a page multiple or exceeds RISCV_MAX_MEMORY, and InvalidVersion
+  // for an unknown version.
+  Result<machine_type> build() {
+    if (version_ > VERSION2) return Error(ErrorCode::InvalidVersion);
+    auto mem = Mem::create(memory_size_);
+    if (!mem.ok()) return mem.error();
+    return machine_type(core_type(isa_, version_, max_cycles_, std::move(*mem)), cost_ ? cost_ : zero_cycles,
+                        std::move(syscalls_), std::move(debugger_), std::move(pause_));
+  }
+
+ private:
+  std::uint8_t isa_ = ISA_IMC;
+  std::uint32_t version_ = VERSION2;
+  std::uint64_t max_cycles_ = UINT64_MAX;
+  std::uint64_t memory_size_ = RISCV_MAX_MEMORY;
+  InstructionCycleFunc cost_ = zero_cycles;
+  std::vector<std::unique_ptr<Syscalls<core_type>>> syscalls_;
+  std::unique_ptr<Debugger<core_type>> debugger_;
+  Pause pause_;
+};
+
+}  // namespace ckb_vm
