@@ -29,16 +29,33 @@ constexpr u64 sext16(u64 v) noexcept { return static_cast<u64>(static_cast<i64>(
 constexpr u64 sext8(u64 v) noexcept { return static_cast<u64>(static_cast<i64>(static_cast<std::int8_t>(v))); }
 constexpr u64 simm(i32 imm) noexcept { return static_cast<u64>(static_cast<i64>(imm)); }
 
+#if defined(__SIZEOF_INT128__)
+__extension__ typedef __int128 i128;
+__extension__ typedef unsigned __int128 u128;
+inline u64 mulhu(u64 a, u64 b) noexcept { return static_cast<u64>((static_cast<u128>(a) * b) >> 64); }
 inline u64 mulh(u64 a, u64 b) noexcept {
-  return static_cast<u64>((static_cast<__int128>(static_cast<i64>(a)) * static_cast<i64>(b)) >> 64);
+  return static_cast<u64>((static_cast<i128>(static_cast<i64>(a)) * static_cast<i64>(b)) >> 64);
 }
+#else
+// Portable 64x64 -> high 64 product.
 inline u64 mulhu(u64 a, u64 b) noexcept {
-  return static_cast<u64>((static_cast<unsigned __int128>(a) * b) >> 64);
+  const u64 al = a & 0xffffffff, ah = a >> 32, bl = b & 0xffffffff, bh = b >> 32;
+  const u64 ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
+  const u64 mid = (ll >> 32) + (lh & 0xffffffff) + (hl & 0xffffffff);
+  return hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
 }
+inline u64 mulh(u64 a, u64 b) noexcept {
+  u64 h = mulhu(a, b);
+  if (static_cast<i64>(a) < 0) h -= b;
+  if (static_cast<i64>(b) < 0) h -= a;
+  return h;
+}
+#endif
+// signed a times unsigned b, high half
 inline u64 mulhsu(u64 a, u64 b) noexcept {
-  // signed a times unsigned b, high half
-  __int128 p = static_cast<__int128>(static_cast<i64>(a)) * static_cast<__int128>(static_cast<unsigned __int128>(b));
-  return static_cast<u64>(static_cast<unsigned __int128>(p) >> 64);
+  u64 h = mulhu(a, b);
+  if (static_cast<i64>(a) < 0) h -= b;
+  return h;
 }
 constexpr u64 div_s(u64 a, u64 b) noexcept {
   if (b == 0) return ~u64{0};
