@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <ckb_vm/decoder.hpp>
+#include <vector>
 
 using namespace ckb_vm;
 using registers::A0;

@@ -68,7 +68,9 @@ namespace ckb_vm {
   X(WIDE_DIVU, "wide_divu") X(FAR_JUMP_REL, "far_jump_rel")                    \
   X(FAR_JUMP_ABS, "far_jump_abs") X(ADC, "adc") X(SBB, "sbb")                  \
   X(ADCS, "adcs") X(SBBS, "sbbs") X(ADD3A, "add3a") X(ADD3B, "add3b")          \
-  X(ADD3C, "add3c") X(CUSTOM_LOAD_IMM, "custom_load_imm")
+  X(ADD3C, "add3c") X(CUSTOM_LOAD_IMM, "custom_load_imm")                     \
+  /* internal: terminates a pre-decoded trace; never produced by decoding */ \
+  X(TRACE_END, "<trace end>")
 
 enum class Opcode : std::uint8_t {
 #define CKB_VM_OPCODE_ENUM(name, mnemonic) name,

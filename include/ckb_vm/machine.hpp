@@ -25,7 +25,7 @@
 #include "cost_model.hpp"
 #include "decoder.hpp"
 #include "detail/block_cache.hpp"
-#include "detail/execute.hpp"
+#include "detail/interpreter.hpp"
 #include "elf.hpp"
 #include "error.hpp"
 #include "memory.hpp"
@@ -280,6 +280,7 @@ class DefaultMachine {
   std::uint64_t pc() const noexcept { return inner_.pc(); }
   void update_pc(std::uint64_t v) noexcept { inner_.update_pc(v); }
   void commit_pc() noexcept { inner_.commit_pc(); }
+  std::uint64_t next_pc() const noexcept { return inner_.next_pc(); }
   memory_type& memory() noexcept { return inner_.memory(); }
   const memory_type& memory() const noexcept { return inner_.memory(); }
   auto registers() const noexcept { return inner_.registers(); }
@@ -392,21 +393,17 @@ class DefaultMachine {
         continue;
       }
       inner_.set_cycles(after);
-      const Instruction* in = blocks_.code(*block);
-      const Instruction* end = in + block->count;
-      std::uint64_t* x = inner_.regs();
-      for (; in != end; ++in) {
-        inner_.update_pc(inner_.pc() + in->length);
-        const bool ok = detail::execute(*in, *this, fault_);
-        x[0] = 0;
-        inner_.commit_pc();
-        if (!ok) [[unlikely]] {
-          // Refund what the plain loop would not yet have charged.
-          std::uint64_t unexecuted = 0;
-          for (const Instruction* r = in + 1; r != end; ++r) unexecuted += r->cycles;
-          inner_.set_cycles(inner_.cycles() - unexecuted);
-          return fault_;
-        }
+      std::uint64_t pc = block->pc;
+      const Instruction* code = blocks_.code(*block);
+      const Instruction* failed = detail::execute_trace(code, *this, pc, fault_);
+      inner_.update_pc(pc);
+      inner_.commit_pc();
+      if (failed != nullptr) [[unlikely]] {
+        // Refund what the plain loop would not yet have charged.
+        std::uint64_t unexecuted = 0;
+        for (const Instruction* r = failed + 1; r->op != Opcode::TRACE_END; ++r) unexecuted += r->cycles;
+        inner_.set_cycles(inner_.cycles() - unexecuted);
+        return fault_;
       }
     }
     return exit_code_;
@@ -418,11 +415,13 @@ class DefaultMachine {
     if (!inst.ok()) [[unlikely]] return inst.error();
     auto charged = inner_.add_cycles(decoder_.cycles_of(*inst));
     if (!charged.ok()) [[unlikely]] return charged;
-    inner_.update_pc(inner_.pc() + inst->length);
-    const bool ok = detail::execute(*inst, *this, fault_);
-    inner_.regs()[0] = 0;
+    Instruction trace[2] = {*inst, Instruction{}};
+    trace[1].op = Opcode::TRACE_END;
+    std::uint64_t pc = inner_.pc();
+    const Instruction* failed = detail::execute_trace(trace, *this, pc, fault_);
+    inner_.update_pc(pc);
     inner_.commit_pc();
-    if (!ok) [[unlikely]] return fault_;
+    if (failed != nullptr) [[unlikely]] return fault_;
     return {};
   }
 

@@ -20,7 +20,7 @@ struct Block {
   std::uint64_t pc = 0;
   std::uint64_t cycles = 0;  // sum of the instructions' cycles
   std::uint32_t first = 0;   // index into the instruction arena
-  std::uint32_t count = 0;
+  std::uint32_t count = 0;   // instructions, not counting the TRACE_END after them
 };
 
 class BlockCache {
@@ -72,6 +72,10 @@ class BlockCache {
       code_.resize(b.first);
       return nullptr;
     }
+    Instruction end;
+    end.op = Opcode::TRACE_END;
+    end.length = 0;
+    code_.push_back(end);
     if (slow) b.cycles = UINT64_MAX;  // never fits: run() steps through it
     const auto idx = static_cast<std::uint32_t>(blocks_.size());
     blocks_.push_back(b);

@@ -1,0 +1,639 @@
+// The interpreter core: executes a trace of pre-decoded instructions ending
+// with a TRACE_END sentinel. This is the single definition of what every
+// opcode does (ckb-vm 0.24 src/instructions/execute.rs semantics, fused ops
+// included); DefaultMachine::run() feeds it basic blocks and
+// DefaultMachine::step() a one-instruction trace.
+//
+// Dispatch is direct threaded (computed goto) with GCC and Clang, and a
+// portable switch loop elsewhere; both expand the same op bodies.
+//
+// Conventions:
+// * pc lives in a local; the machine's pc is synchronised around ecall/ebreak
+//   (which may observe or change it) and on exit.
+// * Writes to x0 land in x[0] and are undone by the `x[0] = 0` every
+//   register-writing op performs before dispatching the next one. The only
+//   op that reads a register after writing one that may be x0 is JALR in
+//   VERSION0, which handles that case itself.
+// * On a fault the returned pointer names the faulting instruction and
+//   pc_out is where ckb-vm leaves pc: the address after it (ckb-vm commits
+//   next_pc even when an instruction fails).
+#pragma once
+
+#include <bit>
+#include <cstdint>
+
+#include "../constants.hpp"
+#include "../error.hpp"
+#include "../instruction.hpp"
+#include "memory_support.hpp"
+
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(CKB_VM_NO_COMPUTED_GOTO)
+#define CKB_VM_THREADED_DISPATCH 1
+#else
+#define CKB_VM_THREADED_DISPATCH 0
+#endif
+
+// Computed goto is a GCC/Clang extension; keep -Wpedantic quiet about it here.
+#if CKB_VM_THREADED_DISPATCH
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wpedantic"
+#pragma clang diagnostic ignored "-Wgnu-label-as-value"
+#else
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
+#endif
+#endif
+
+namespace ckb_vm::detail {
+
+using u64 = std::uint64_t;
+using i64 = std::int64_t;
+using u32 = std::uint32_t;
+using i32 = std::int32_t;
+
+constexpr u64 sext32(u64 v) noexcept { return static_cast<u64>(static_cast<i64>(static_cast<i32>(v))); }
+constexpr u64 sext16(u64 v) noexcept { return static_cast<u64>(static_cast<i64>(static_cast<std::int16_t>(v))); }
+constexpr u64 sext8(u64 v) noexcept { return static_cast<u64>(static_cast<i64>(static_cast<std::int8_t>(v))); }
+constexpr u64 zext(u64 v) noexcept { return v; }
+constexpr u64 simm(i32 imm) noexcept { return static_cast<u64>(static_cast<i64>(imm)); }
+
+#if defined(__SIZEOF_INT128__)
+__extension__ typedef __int128 i128;
+__extension__ typedef unsigned __int128 u128;
+inline u64 mulhu(u64 a, u64 b) noexcept { return static_cast<u64>((static_cast<u128>(a) * b) >> 64); }
+inline u64 mulh(u64 a, u64 b) noexcept {
+  return static_cast<u64>((static_cast<i128>(static_cast<i64>(a)) * static_cast<i64>(b)) >> 64);
+}
+#else
+// Portable 64x64 -> high 64 product.
+inline u64 mulhu(u64 a, u64 b) noexcept {
+  const u64 al = a & 0xffffffff, ah = a >> 32, bl = b & 0xffffffff, bh = b >> 32;
+  const u64 ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
+  const u64 mid = (ll >> 32) + (lh & 0xffffffff) + (hl & 0xffffffff);
+  return hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+}
+inline u64 mulh(u64 a, u64 b) noexcept {
+  u64 h = mulhu(a, b);
+  if (static_cast<i64>(a) < 0) h -= b;
+  if (static_cast<i64>(b) < 0) h -= a;
+  return h;
+}
+#endif
+// signed a times unsigned b, high half
+inline u64 mulhsu(u64 a, u64 b) noexcept {
+  u64 h = mulhu(a, b);
+  if (static_cast<i64>(a) < 0) h -= b;
+  return h;
+}
+constexpr u64 div_s(u64 a, u64 b) noexcept {
+  if (b == 0) return ~u64{0};
+  if (a == (u64{1} << 63) && b == ~u64{0}) return a;
+  return static_cast<u64>(static_cast<i64>(a) / static_cast<i64>(b));
+}
+constexpr u64 rem_s(u64 a, u64 b) noexcept {
+  if (b == 0) return a;
+  if (a == (u64{1} << 63) && b == ~u64{0}) return 0;
+  return static_cast<u64>(static_cast<i64>(a) % static_cast<i64>(b));
+}
+constexpr u64 div_u(u64 a, u64 b) noexcept { return b == 0 ? ~u64{0} : a / b; }
+constexpr u64 rem_u(u64 a, u64 b) noexcept { return b == 0 ? a : a % b; }
+
+constexpr u64 clmul(u64 a, u64 b) noexcept {
+  u64 r = 0;
+  for (unsigned i = 0; i < 64; ++i)
+    if ((b >> i) & 1) r ^= a << i;
+  return r;
+}
+constexpr u64 clmulh(u64 a, u64 b) noexcept {
+  u64 r = 0;
+  for (unsigned i = 1; i < 64; ++i)
+    if ((b >> i) & 1) r ^= a >> (64 - i);
+  return r;
+}
+constexpr u64 clmulr(u64 a, u64 b) noexcept {
+  u64 r = 0;
+  for (unsigned i = 0; i < 64; ++i)
+    if ((b >> i) & 1) r ^= a >> (63 - i);
+  return r;
+}
+constexpr u64 orc_b(u64 v) noexcept {
+  u64 r = 0;
+  for (unsigned i = 0; i < 64; i += 8)
+    if ((v >> i) & 0xff) r |= u64{0xff} << i;
+  return r;
+}
+constexpr u64 rev8(u64 v) noexcept {
+  u64 r = 0;
+  for (unsigned i = 0; i < 8; ++i) r |= ((v >> (8 * i)) & 0xff) << (56 - 8 * i);
+  return r;
+}
+constexpr u64 rol32_sext(u64 v, u64 sh) noexcept { return sext32(std::rotl(static_cast<u32>(v), static_cast<int>(sh & 31))); }
+constexpr u64 ror32_sext(u64 v, u64 sh) noexcept { return sext32(std::rotr(static_cast<u32>(v), static_cast<int>(sh & 31))); }
+
+// VERSION0 loads fail when the access ends exactly at the end of memory, so
+// the last bytes of memory cannot be read (fixed in VERSION1, RFC 0033).
+constexpr bool v0_load_in_bounds(u64 addr, u64 size, u64 memory_size) noexcept {
+  const u64 end = addr + size;
+  return end >= addr && end != memory_size;
+}
+
+// Executes `in[0..]` up to its TRACE_END. `pc` is the address of in[0] on
+// entry and the next pc on return. Returns nullptr on success, else the
+// faulting instruction with `fault` filled in.
+template <class Mac>
+const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_io, Error& fault) {
+  u64* const x = m.regs();
+  auto& mem = m.memory();
+  u64 pc = pc_io;
+
+#define CKB_VM_RD x[in->rd]
+#define CKB_VM_RS1 x[in->rs1]
+#define CKB_VM_RS2 x[in->rs2]
+#define CKB_VM_IMM simm(in->imm)
+#define CKB_VM_FAIL(err)      \
+  do {                        \
+    fault = (err);            \
+    pc_io = pc + in->length;  \
+    return in;                \
+  } while (0)
+#define CKB_VM_CHECK(expr)                      \
+  do {                                          \
+    auto&& r_ = (expr);                         \
+    if (!r_.ok()) [[unlikely]] CKB_VM_FAIL(r_.error()); \
+  } while (0)
+
+#if CKB_VM_THREADED_DISPATCH
+  static const void* const table[] = {
+#define CKB_VM_LABEL_ADDR(name, mnemonic) &&L_##name,
+      CKB_VM_OPCODES(CKB_VM_LABEL_ADDR)
+#undef CKB_VM_LABEL_ADDR
+  };
+  static_assert(sizeof(table) / sizeof(table[0]) == OPCODE_COUNT);
+#define CKB_VM_OP(name) L_##name:
+#define CKB_VM_DISPATCH() goto* table[static_cast<unsigned>(in->op)]
+#define CKB_VM_NEXT_W() \
+  do {                  \
+    x[0] = 0;           \
+    pc += in->length;   \
+    ++in;               \
+    CKB_VM_DISPATCH();  \
+  } while (0)
+#define CKB_VM_NEXT() \
+  do {                \
+    pc += in->length; \
+    ++in;             \
+    CKB_VM_DISPATCH(); \
+  } while (0)
+#define CKB_VM_JUMP_W(target) \
+  do {                        \
+    x[0] = 0;                 \
+    pc = (target);            \
+    ++in;                     \
+    CKB_VM_DISPATCH();        \
+  } while (0)
+  CKB_VM_DISPATCH();
+#else
+#define CKB_VM_OP(name) case Opcode::name:
+#define CKB_VM_NEXT_W() \
+  {                     \
+    x[0] = 0;           \
+    pc += in->length;   \
+    ++in;               \
+    continue;           \
+  }
+#define CKB_VM_NEXT() \
+  {                   \
+    pc += in->length; \
+    ++in;             \
+    continue;         \
+  }
+#define CKB_VM_JUMP_W(target) \
+  {                           \
+    x[0] = 0;                 \
+    pc = (target);            \
+    ++in;                     \
+    continue;                 \
+  }
+  for (;;) {
+    switch (in->op) {
+#endif
+
+#define CKB_VM_ALU(name, expr) \
+  CKB_VM_OP(name) {            \
+    CKB_VM_RD = (expr);        \
+    CKB_VM_NEXT_W();           \
+  }
+#define CKB_VM_LOAD(name, fn, ext)                   \
+  CKB_VM_OP(name) {                                  \
+    auto v_ = mem.fn(CKB_VM_RS1 + CKB_VM_IMM);       \
+    if (!v_.ok()) [[unlikely]] CKB_VM_FAIL(v_.error()); \
+    CKB_VM_RD = ext(*v_);                            \
+    CKB_VM_NEXT_W();                                 \
+  }
+#define CKB_VM_LOAD_V0(name, fn, ext, size)                                       \
+  CKB_VM_OP(name) {                                                               \
+    const u64 addr_ = CKB_VM_RS1 + CKB_VM_IMM;                                    \
+    if (!v0_load_in_bounds(addr_, size, mem.memory_size())) [[unlikely]]          \
+      CKB_VM_FAIL(Error::at_address(ErrorCode::MemOutOfBound, addr_));            \
+    auto v_ = mem.fn(addr_);                                                      \
+    if (!v_.ok()) [[unlikely]] CKB_VM_FAIL(v_.error());                           \
+    CKB_VM_RD = ext(*v_);                                                         \
+    CKB_VM_NEXT_W();                                                              \
+  }
+#define CKB_VM_STORE(name, fn)                               \
+  CKB_VM_OP(name) {                                          \
+    CKB_VM_CHECK(mem.fn(CKB_VM_RS1 + CKB_VM_IMM, CKB_VM_RS2)); \
+    CKB_VM_NEXT();                                           \
+  }
+#define CKB_VM_BRANCH(name, cond)                                  \
+  CKB_VM_OP(name) {                                                \
+    const u64 a_ = CKB_VM_RS1, b_ = CKB_VM_RS2;                    \
+    pc = (cond) ? pc + CKB_VM_IMM : pc + in->length;               \
+    ++in;                                                          \
+    CKB_VM_DISPATCH_OR_CONTINUE;                                   \
+  }
+#if CKB_VM_THREADED_DISPATCH
+#define CKB_VM_DISPATCH_OR_CONTINUE CKB_VM_DISPATCH()
+#else
+#define CKB_VM_DISPATCH_OR_CONTINUE continue
+#endif
+
+  // ---- RV64I
+  CKB_VM_ALU(ADD, CKB_VM_RS1 + CKB_VM_RS2)
+  CKB_VM_ALU(ADDW, sext32(CKB_VM_RS1 + CKB_VM_RS2))
+  CKB_VM_ALU(SUB, CKB_VM_RS1 - CKB_VM_RS2)
+  CKB_VM_ALU(SUBW, sext32(CKB_VM_RS1 - CKB_VM_RS2))
+  CKB_VM_ALU(AND, CKB_VM_RS1 & CKB_VM_RS2)
+  CKB_VM_ALU(OR, CKB_VM_RS1 | CKB_VM_RS2)
+  CKB_VM_ALU(XOR, CKB_VM_RS1 ^ CKB_VM_RS2)
+  CKB_VM_ALU(SLL, CKB_VM_RS1 << (CKB_VM_RS2 & 63))
+  CKB_VM_ALU(SLLW, sext32(CKB_VM_RS1 << (CKB_VM_RS2 & 31)))
+  CKB_VM_ALU(SRL, CKB_VM_RS1 >> (CKB_VM_RS2 & 63))
+  CKB_VM_ALU(SRLW, sext32(static_cast<u32>(CKB_VM_RS1) >> (CKB_VM_RS2 & 31)))
+  CKB_VM_ALU(SRA, static_cast<u64>(static_cast<i64>(CKB_VM_RS1) >> (CKB_VM_RS2 & 63)))
+  CKB_VM_ALU(SRAW, sext32(static_cast<u64>(static_cast<i32>(CKB_VM_RS1) >> (CKB_VM_RS2 & 31))))
+  CKB_VM_ALU(SLT, static_cast<i64>(CKB_VM_RS1) < static_cast<i64>(CKB_VM_RS2))
+  CKB_VM_ALU(SLTU, CKB_VM_RS1 < CKB_VM_RS2)
+  CKB_VM_ALU(ADDI, CKB_VM_RS1 + CKB_VM_IMM)
+  CKB_VM_ALU(ADDIW, sext32(CKB_VM_RS1 + CKB_VM_IMM))
+  CKB_VM_ALU(ANDI, CKB_VM_RS1 & CKB_VM_IMM)
+  CKB_VM_ALU(ORI, CKB_VM_RS1 | CKB_VM_IMM)
+  CKB_VM_ALU(XORI, CKB_VM_RS1 ^ CKB_VM_IMM)
+  CKB_VM_ALU(SLTI, static_cast<i64>(CKB_VM_RS1) < static_cast<i64>(CKB_VM_IMM))
+  CKB_VM_ALU(SLTIU, CKB_VM_RS1 < CKB_VM_IMM)
+  CKB_VM_ALU(SLLI, CKB_VM_RS1 << (in->imm & 63))
+  CKB_VM_ALU(SRLI, CKB_VM_RS1 >> (in->imm & 63))
+  CKB_VM_ALU(SRAI, static_cast<u64>(static_cast<i64>(CKB_VM_RS1) >> (in->imm & 63)))
+  CKB_VM_ALU(SLLIW, sext32(CKB_VM_RS1 << (in->imm & 31)))
+  CKB_VM_ALU(SRLIW, sext32(static_cast<u32>(CKB_VM_RS1) >> (in->imm & 31)))
+  CKB_VM_ALU(SRAIW, sext32(static_cast<u64>(static_cast<i32>(CKB_VM_RS1) >> (in->imm & 31))))
+  CKB_VM_ALU(LUI, CKB_VM_IMM)
+  CKB_VM_ALU(AUIPC, pc + CKB_VM_IMM)
+  CKB_VM_ALU(CUSTOM_LOAD_IMM, CKB_VM_IMM)
+
+  CKB_VM_LOAD_V0(LB_V0, load8, sext8, 1)
+  CKB_VM_LOAD_V0(LH_V0, load16, sext16, 2)
+  CKB_VM_LOAD_V0(LW_V0, load32, sext32, 4)
+  CKB_VM_LOAD_V0(LD_V0, load64, zext, 8)
+  CKB_VM_LOAD_V0(LBU_V0, load8, zext, 1)
+  CKB_VM_LOAD_V0(LHU_V0, load16, zext, 2)
+  CKB_VM_LOAD_V0(LWU_V0, load32, zext, 4)
+  CKB_VM_LOAD(LB_V1, load8, sext8)
+  CKB_VM_LOAD(LH_V1, load16, sext16)
+  CKB_VM_LOAD(LW_V1, load32, sext32)
+  CKB_VM_LOAD(LD_V1, load64, zext)
+  CKB_VM_LOAD(LBU_V1, load8, zext)
+  CKB_VM_LOAD(LHU_V1, load16, zext)
+  CKB_VM_LOAD(LWU_V1, load32, zext)
+
+  CKB_VM_STORE(SB, store8)
+  CKB_VM_STORE(SH, store16)
+  CKB_VM_STORE(SW, store32)
+  CKB_VM_STORE(SD, store64)
+
+  CKB_VM_BRANCH(BEQ, a_ == b_)
+  CKB_VM_BRANCH(BNE, a_ != b_)
+  CKB_VM_BRANCH(BLT, static_cast<i64>(a_) < static_cast<i64>(b_))
+  CKB_VM_BRANCH(BGE, static_cast<i64>(a_) >= static_cast<i64>(b_))
+  CKB_VM_BRANCH(BLTU, a_ < b_)
+  CKB_VM_BRANCH(BGEU, a_ >= b_)
+
+  CKB_VM_OP(JAL) {
+    CKB_VM_RD = pc + in->length;
+    CKB_VM_JUMP_W(pc + CKB_VM_IMM);
+  }
+  CKB_VM_OP(JALR_V0) {
+    // VERSION0 writes the link register before reading rs1, so
+    // `jalr t0, 0(t0)` jumps relative to the link (ckb-vm issue 92).
+    const u64 link = pc + in->length;
+    const u64 base = (in->rd != 0 && in->rd == in->rs1) ? link : CKB_VM_RS1;
+    CKB_VM_RD = link;
+    CKB_VM_JUMP_W((base + CKB_VM_IMM) & ~u64{1});
+  }
+  CKB_VM_OP(JALR_V1) {
+    const u64 target = (CKB_VM_RS1 + CKB_VM_IMM) & ~u64{1};
+    CKB_VM_RD = pc + in->length;
+    CKB_VM_JUMP_W(target);
+  }
+  CKB_VM_OP(FAR_JUMP_REL) {
+    x[registers::RA] = pc + in->length;
+    CKB_VM_JUMP_W((pc + CKB_VM_IMM) & ~u64{1});
+  }
+  CKB_VM_OP(FAR_JUMP_ABS) {
+    x[registers::RA] = pc + in->length;
+    CKB_VM_JUMP_W(CKB_VM_IMM & ~u64{1});
+  }
+  CKB_VM_OP(FENCE) CKB_VM_NEXT();
+  CKB_VM_OP(FENCEI) CKB_VM_NEXT();
+
+  // ecall / ebreak: the machine sees pc at the instruction and next_pc after
+  // it, exactly as in ckb-vm; a handler may redirect next_pc.
+  CKB_VM_OP(ECALL) {
+    m.update_pc(pc);
+    m.commit_pc();
+    m.update_pc(pc + in->length);
+    auto r_ = m.ecall();
+    x[0] = 0;
+    pc = m.next_pc();
+    if (!r_.ok()) [[unlikely]] {
+      fault = r_.error();
+      pc_io = pc;
+      return in;
+    }
+    ++in;
+    CKB_VM_DISPATCH_OR_CONTINUE;
+  }
+  CKB_VM_OP(EBREAK) {
+    m.update_pc(pc);
+    m.commit_pc();
+    m.update_pc(pc + in->length);
+    auto r_ = m.ebreak();
+    x[0] = 0;
+    pc = m.next_pc();
+    if (!r_.ok()) [[unlikely]] {
+      fault = r_.error();
+      pc_io = pc;
+      return in;
+    }
+    ++in;
+    CKB_VM_DISPATCH_OR_CONTINUE;
+  }
+
+  // ---- M
+  CKB_VM_ALU(MUL, CKB_VM_RS1 * CKB_VM_RS2)
+  CKB_VM_ALU(MULW, sext32(static_cast<u64>(static_cast<u32>(CKB_VM_RS1)) * static_cast<u32>(CKB_VM_RS2)))
+  CKB_VM_ALU(MULH, mulh(CKB_VM_RS1, CKB_VM_RS2))
+  CKB_VM_ALU(MULHSU, mulhsu(CKB_VM_RS1, CKB_VM_RS2))
+  CKB_VM_ALU(MULHU, mulhu(CKB_VM_RS1, CKB_VM_RS2))
+  CKB_VM_ALU(DIV, div_s(CKB_VM_RS1, CKB_VM_RS2))
+  CKB_VM_ALU(DIVW, sext32(div_s(sext32(CKB_VM_RS1), sext32(CKB_VM_RS2))))
+  CKB_VM_ALU(DIVU, div_u(CKB_VM_RS1, CKB_VM_RS2))
+  CKB_VM_ALU(DIVUW, sext32(div_u(static_cast<u32>(CKB_VM_RS1), static_cast<u32>(CKB_VM_RS2))))
+  CKB_VM_ALU(REM, rem_s(CKB_VM_RS1, CKB_VM_RS2))
+  CKB_VM_ALU(REMW, sext32(rem_s(sext32(CKB_VM_RS1), sext32(CKB_VM_RS2))))
+  CKB_VM_ALU(REMU, rem_u(CKB_VM_RS1, CKB_VM_RS2))
+  CKB_VM_ALU(REMUW, sext32(rem_u(static_cast<u32>(CKB_VM_RS1), static_cast<u32>(CKB_VM_RS2))))
+
+  // ---- A. As in ckb-vm: SC always loads and stores back (a failed SC still
+  // needs write permission and dirties the page), and AMOs write rd before
+  // their store.
+  CKB_VM_OP(LR_W) {
+    const u64 addr = CKB_VM_RS1;
+    auto v_ = mem.load32(addr);
+    if (!v_.ok()) [[unlikely]] CKB_VM_FAIL(v_.error());
+    CKB_VM_RD = sext32(*v_);
+    mem.set_lr(addr);
+    CKB_VM_NEXT_W();
+  }
+  CKB_VM_OP(LR_D) {
+    const u64 addr = CKB_VM_RS1;
+    auto v_ = mem.load64(addr);
+    if (!v_.ok()) [[unlikely]] CKB_VM_FAIL(v_.error());
+    CKB_VM_RD = *v_;
+    mem.set_lr(addr);
+    CKB_VM_NEXT_W();
+  }
+  CKB_VM_OP(SC_W) {
+    const u64 addr = CKB_VM_RS1, value = CKB_VM_RS2;
+    const bool hit = addr == mem.lr();
+    auto old = mem.load32(addr);
+    if (!old.ok()) [[unlikely]] CKB_VM_FAIL(old.error());
+    CKB_VM_CHECK(mem.store32(addr, hit ? value : *old));
+    CKB_VM_RD = hit ? 0 : 1;
+    mem.set_lr(~u64{0});
+    CKB_VM_NEXT_W();
+  }
+  CKB_VM_OP(SC_D) {
+    const u64 addr = CKB_VM_RS1, value = CKB_VM_RS2;
+    const bool hit = addr == mem.lr();
+    auto old = mem.load64(addr);
+    if (!old.ok()) [[unlikely]] CKB_VM_FAIL(old.error());
+    CKB_VM_CHECK(mem.store64(addr, hit ? value : *old));
+    CKB_VM_RD = hit ? 0 : 1;
+    mem.set_lr(~u64{0});
+    CKB_VM_NEXT_W();
+  }
+#define CKB_VM_AMO_W(name, expr)                        \
+  CKB_VM_OP(name) {                                     \
+    const u64 addr = CKB_VM_RS1, b = CKB_VM_RS2;        \
+    auto v_ = mem.load32(addr);                         \
+    if (!v_.ok()) [[unlikely]] CKB_VM_FAIL(v_.error()); \
+    const u64 l = *v_; /* zero-extended */              \
+    const u64 s = sext32(l);                            \
+    CKB_VM_RD = s;                                      \
+    x[0] = 0;                                           \
+    CKB_VM_CHECK(mem.store32(addr, (expr)));            \
+    CKB_VM_NEXT();                                      \
+  }
+  CKB_VM_AMO_W(AMOSWAP_W, b)
+  CKB_VM_AMO_W(AMOADD_W, b + s)
+  CKB_VM_AMO_W(AMOXOR_W, b ^ s)
+  CKB_VM_AMO_W(AMOAND_W, b & s)
+  CKB_VM_AMO_W(AMOOR_W, b | s)
+  CKB_VM_AMO_W(AMOMIN_W, static_cast<i64>(sext32(b)) < static_cast<i64>(s) ? sext32(b) : s)
+  CKB_VM_AMO_W(AMOMAX_W, static_cast<i64>(sext32(b)) >= static_cast<i64>(s) ? sext32(b) : s)
+  CKB_VM_AMO_W(AMOMINU_W, static_cast<u32>(b) < l ? static_cast<u64>(static_cast<u32>(b)) : l)
+  CKB_VM_AMO_W(AMOMAXU_W, static_cast<u32>(b) >= l ? static_cast<u64>(static_cast<u32>(b)) : l)
+#define CKB_VM_AMO_D(name, expr)                        \
+  CKB_VM_OP(name) {                                     \
+    const u64 addr = CKB_VM_RS1, b = CKB_VM_RS2;        \
+    auto v_ = mem.load64(addr);                         \
+    if (!v_.ok()) [[unlikely]] CKB_VM_FAIL(v_.error()); \
+    const u64 l = *v_;                                  \
+    CKB_VM_RD = l;                                      \
+    x[0] = 0;                                           \
+    CKB_VM_CHECK(mem.store64(addr, (expr)));            \
+    CKB_VM_NEXT();                                      \
+  }
+  CKB_VM_AMO_D(AMOSWAP_D, b)
+  CKB_VM_AMO_D(AMOADD_D, b + l)
+  CKB_VM_AMO_D(AMOXOR_D, b ^ l)
+  CKB_VM_AMO_D(AMOAND_D, b & l)
+  CKB_VM_AMO_D(AMOOR_D, b | l)
+  CKB_VM_AMO_D(AMOMIN_D, static_cast<i64>(b) < static_cast<i64>(l) ? b : l)
+  CKB_VM_AMO_D(AMOMAX_D, static_cast<i64>(b) >= static_cast<i64>(l) ? b : l)
+  CKB_VM_AMO_D(AMOMINU_D, b < l ? b : l)
+  CKB_VM_AMO_D(AMOMAXU_D, b >= l ? b : l)
+
+  // ---- B
+  CKB_VM_ALU(ADDUW, CKB_VM_RS2 + static_cast<u32>(CKB_VM_RS1))
+  CKB_VM_ALU(SH1ADD, (CKB_VM_RS1 << 1) + CKB_VM_RS2)
+  CKB_VM_ALU(SH2ADD, (CKB_VM_RS1 << 2) + CKB_VM_RS2)
+  CKB_VM_ALU(SH3ADD, (CKB_VM_RS1 << 3) + CKB_VM_RS2)
+  CKB_VM_ALU(SH1ADDUW, (static_cast<u64>(static_cast<u32>(CKB_VM_RS1)) << 1) + CKB_VM_RS2)
+  CKB_VM_ALU(SH2ADDUW, (static_cast<u64>(static_cast<u32>(CKB_VM_RS1)) << 2) + CKB_VM_RS2)
+  CKB_VM_ALU(SH3ADDUW, (static_cast<u64>(static_cast<u32>(CKB_VM_RS1)) << 3) + CKB_VM_RS2)
+  CKB_VM_ALU(SLLIUW, static_cast<u64>(static_cast<u32>(CKB_VM_RS1)) << (in->imm & 63))
+  CKB_VM_ALU(ANDN, CKB_VM_RS1 & ~CKB_VM_RS2)
+  CKB_VM_ALU(ORN, CKB_VM_RS1 | ~CKB_VM_RS2)
+  CKB_VM_ALU(XNOR, CKB_VM_RS1 ^ ~CKB_VM_RS2)
+  CKB_VM_ALU(CLZ, static_cast<u64>(std::countl_zero(CKB_VM_RS1)))
+  CKB_VM_ALU(CLZW, static_cast<u64>(std::countl_zero(static_cast<u32>(CKB_VM_RS1))))
+  CKB_VM_ALU(CTZ, static_cast<u64>(std::countr_zero(CKB_VM_RS1)))
+  CKB_VM_ALU(CTZW, static_cast<u64>(std::countr_zero(static_cast<u32>(CKB_VM_RS1))))
+  CKB_VM_ALU(CPOP, static_cast<u64>(std::popcount(CKB_VM_RS1)))
+  CKB_VM_ALU(CPOPW, static_cast<u64>(std::popcount(static_cast<u32>(CKB_VM_RS1))))
+  CKB_VM_ALU(MAX, static_cast<i64>(CKB_VM_RS1) >= static_cast<i64>(CKB_VM_RS2) ? CKB_VM_RS1 : CKB_VM_RS2)
+  CKB_VM_ALU(MAXU, CKB_VM_RS1 >= CKB_VM_RS2 ? CKB_VM_RS1 : CKB_VM_RS2)
+  CKB_VM_ALU(MIN, static_cast<i64>(CKB_VM_RS1) < static_cast<i64>(CKB_VM_RS2) ? CKB_VM_RS1 : CKB_VM_RS2)
+  CKB_VM_ALU(MINU, CKB_VM_RS1 < CKB_VM_RS2 ? CKB_VM_RS1 : CKB_VM_RS2)
+  CKB_VM_ALU(SEXTB, sext8(CKB_VM_RS1))
+  CKB_VM_ALU(SEXTH, sext16(CKB_VM_RS1))
+  CKB_VM_ALU(ZEXTH, CKB_VM_RS1 & 0xffff)
+  CKB_VM_ALU(ROL, std::rotl(CKB_VM_RS1, static_cast<int>(CKB_VM_RS2 & 63)))
+  CKB_VM_ALU(ROR, std::rotr(CKB_VM_RS1, static_cast<int>(CKB_VM_RS2 & 63)))
+  CKB_VM_ALU(RORI, std::rotr(CKB_VM_RS1, static_cast<int>(in->imm & 63)))
+  CKB_VM_ALU(ROLW, rol32_sext(CKB_VM_RS1, CKB_VM_RS2))
+  CKB_VM_ALU(RORW, ror32_sext(CKB_VM_RS1, CKB_VM_RS2))
+  CKB_VM_ALU(RORIW, ror32_sext(CKB_VM_RS1, static_cast<u64>(in->imm)))
+  CKB_VM_ALU(ORCB, orc_b(CKB_VM_RS1))
+  CKB_VM_ALU(REV8, rev8(CKB_VM_RS1))
+  CKB_VM_ALU(CLMUL, clmul(CKB_VM_RS1, CKB_VM_RS2))
+  CKB_VM_ALU(CLMULH, clmulh(CKB_VM_RS1, CKB_VM_RS2))
+  CKB_VM_ALU(CLMULR, clmulr(CKB_VM_RS1, CKB_VM_RS2))
+  CKB_VM_ALU(BCLR, CKB_VM_RS1 & ~(u64{1} << (CKB_VM_RS2 & 63)))
+  CKB_VM_ALU(BCLRI, CKB_VM_RS1 & ~(u64{1} << (in->imm & 63)))
+  CKB_VM_ALU(BEXT, (CKB_VM_RS1 >> (CKB_VM_RS2 & 63)) & 1)
+  CKB_VM_ALU(BEXTI, (CKB_VM_RS1 >> (in->imm & 63)) & 1)
+  CKB_VM_ALU(BINV, CKB_VM_RS1 ^ (u64{1} << (CKB_VM_RS2 & 63)))
+  CKB_VM_ALU(BINVI, CKB_VM_RS1 ^ (u64{1} << (in->imm & 63)))
+  CKB_VM_ALU(BSET, CKB_VM_RS1 | (u64{1} << (CKB_VM_RS2 & 63)))
+  CKB_VM_ALU(BSETI, CKB_VM_RS1 | (u64{1} << (in->imm & 63)))
+
+  // ---- MOP fused ops, with the results ckb-vm's fused handlers compute.
+#define CKB_VM_WIDE(name, hi, lo)             \
+  CKB_VM_OP(name) {                           \
+    const u64 a = CKB_VM_RS1, b = CKB_VM_RS2; \
+    CKB_VM_RD = hi(a, b);                     \
+    x[in->rs3] = lo;                          \
+    CKB_VM_NEXT_W();                          \
+  }
+  CKB_VM_WIDE(WIDE_MUL, mulh, a * b)
+  CKB_VM_WIDE(WIDE_MULU, mulhu, a * b)
+  CKB_VM_WIDE(WIDE_MULSU, mulhsu, a * b)
+  CKB_VM_WIDE(WIDE_DIV, div_s, rem_s(a, b))
+  CKB_VM_WIDE(WIDE_DIVU, div_u, rem_u(a, b))
+  CKB_VM_OP(ADC) {
+    // rd += rs1; rs1 = rd < rs1; rd += rs2; rs2 = rd < rs2; rs1 |= rs2
+    // (the fusion rule guarantees none of the three is x0)
+    u64& d = x[in->rd];
+    u64& r1 = x[in->rs1];
+    u64& r2 = x[in->rs2];
+    d += r1;
+    r1 = d < r1;
+    d += r2;
+    r2 = d < r2;
+    r1 |= r2;
+    CKB_VM_NEXT();
+  }
+  CKB_VM_OP(SBB) {
+    // rs1 = rd - rs1; rs3 = rd < rs1; rd = rs1 - rs2; rs2 = rs1 < rd; rs1 = rs2 | rs3
+    u64& d = x[in->rd];
+    u64& r1 = x[in->rs1];
+    u64& r2 = x[in->rs2];
+    u64& r3 = x[in->rs3];
+    r1 = d - r1;
+    r3 = d < r1;
+    d = r1 - r2;
+    r2 = r1 < d;
+    r1 = r2 | r3;
+    CKB_VM_NEXT();
+  }
+  CKB_VM_OP(ADCS) {
+    const u64 a = CKB_VM_RS1, s = a + CKB_VM_RS2;
+    CKB_VM_RD = s;
+    x[in->rs3] = s < a;
+    CKB_VM_NEXT_W();
+  }
+  CKB_VM_OP(SBBS) {
+    const u64 a = CKB_VM_RS1, b = CKB_VM_RS2;
+    CKB_VM_RD = a - b;
+    x[in->rs3] = a < b;
+    CKB_VM_NEXT_W();
+  }
+  CKB_VM_OP(ADD3A) {
+    x[in->rd] = x[in->rd] + x[in->rs1];
+    x[in->rs2] = x[in->rd] < x[in->rs1];
+    x[in->rs3] = x[in->rs2] + x[in->rs4];
+    CKB_VM_NEXT_W();
+  }
+  CKB_VM_OP(ADD3B) {
+    x[in->rd] = x[in->rs1] + x[in->rs2];
+    x[in->rs1] = x[in->rd] < x[in->rs1];
+    x[in->rs3] = x[in->rs1] + x[in->rs4];
+    CKB_VM_NEXT_W();
+  }
+  CKB_VM_OP(ADD3C) {
+    x[in->rd] = x[in->rs1] + x[in->rs2];
+    x[in->rs3] = static_cast<u64>(x[in->rd] < x[in->rs1]) + x[in->rs4];
+    CKB_VM_NEXT_W();
+  }
+
+  CKB_VM_OP(TRACE_END) {
+    pc_io = pc;
+    return nullptr;
+  }
+
+#if !CKB_VM_THREADED_DISPATCH
+      case Opcode::COUNT_:
+        break;
+    }
+    // Unknown opcode (corrupted record): never produced by the decoder.
+    fault = Error(ErrorCode::InvalidOp);
+    pc_io = pc;
+    return in;
+  }
+#endif
+
+#undef CKB_VM_RD
+#undef CKB_VM_RS1
+#undef CKB_VM_RS2
+#undef CKB_VM_IMM
+#undef CKB_VM_FAIL
+#undef CKB_VM_CHECK
+#undef CKB_VM_OP
+#undef CKB_VM_DISPATCH
+#undef CKB_VM_NEXT_W
+#undef CKB_VM_NEXT
+#undef CKB_VM_JUMP_W
+#undef CKB_VM_ALU
+#undef CKB_VM_LOAD
+#undef CKB_VM_LOAD_V0
+#undef CKB_VM_STORE
+#undef CKB_VM_BRANCH
+#undef CKB_VM_DISPATCH_OR_CONTINUE
+#undef CKB_VM_AMO_W
+#undef CKB_VM_AMO_D
+#undef CKB_VM_WIDE
+}
+
+}  // namespace ckb_vm::detail
+
+#if CKB_VM_THREADED_DISPATCH
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#else
+#pragma GCC diagnostic pop
+#endif
+#endif
