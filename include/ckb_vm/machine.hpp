@@ -189,7 +189,9 @@ class DefaultCoreMachine : public SupportMachineMixin<DefaultCoreMachine<Mem>> {
   void commit_pc() noexcept { pc_ = next_pc_; }
   Mem& memory() noexcept { return memory_; }
   const Mem& memory() const noexcept { return memory_; }
-  std::span<const std::uint64_t, 32> registers() const noexcept { return std::span<const std::uint64_t, 32>(regs_); }
+  std::span<const std::uint64_t, 32> registers() const noexcept {
+    return std::span<const std::uint64_t, 32>(regs_.data(), 32);
+  }
   void set_register(std::size_t i, std::uint64_t v) noexcept {
     if (i < RISCV_GENERAL_REGISTER_NUMBER) regs_[i] = v;
   }
@@ -216,11 +218,12 @@ class DefaultCoreMachine : public SupportMachineMixin<DefaultCoreMachine<Mem>> {
   // True once after each reset (the run loop then drops its decode cache).
   bool reset_signal() noexcept { return std::exchange(reset_signal_, false); }
 
-  // Raw register file for the executor (index 0 is re-zeroed after each step).
+  // Raw register file for the interpreter: x0..x31 plus a write sink for
+  // instructions whose destination is x0.
   std::uint64_t* regs() noexcept { return regs_.data(); }
 
  private:
-  std::array<std::uint64_t, RISCV_GENERAL_REGISTER_NUMBER> regs_{};
+  std::array<std::uint64_t, RISCV_GENERAL_REGISTER_NUMBER + 1> regs_{};
   std::uint64_t pc_ = 0;
   std::uint64_t next_pc_ = 0;
   Mem memory_;
@@ -394,8 +397,22 @@ class DefaultMachine {
       }
       inner_.set_cycles(after);
       std::uint64_t pc = block->pc;
-      const Instruction* code = blocks_.code(*block);
-      const Instruction* failed = detail::execute_trace(code, *this, pc, fault_);
+      const Instruction* code = block->code;
+      // Chain straight into the next block while it is cached and fits the
+      // cycle budget; anything unusual goes back through this loop.
+      auto chain = [this](std::uint64_t next_pc) -> const Instruction* {
+        // (ecall/ebreak always leave the trace, so running and reset_signal,
+        // which only host code changes, are checked by the loop above.)
+        if (pause_.has_interrupted()) [[unlikely]] return nullptr;
+        const detail::Block* b = blocks_.find(next_pc);
+        if (b == nullptr) [[unlikely]] return nullptr;
+        const std::uint64_t c = inner_.cycles();
+        const std::uint64_t sum = c + b->cycles;
+        if (sum < c || sum > inner_.max_cycles()) [[unlikely]] return nullptr;
+        inner_.set_cycles(sum);
+        return b->code;
+      };
+      const Instruction* failed = detail::execute_trace(code, *this, pc, fault_, chain);
       inner_.update_pc(pc);
       inner_.commit_pc();
       if (failed != nullptr) [[unlikely]] {
@@ -415,7 +432,7 @@ class DefaultMachine {
     if (!inst.ok()) [[unlikely]] return inst.error();
     auto charged = inner_.add_cycles(decoder_.cycles_of(*inst));
     if (!charged.ok()) [[unlikely]] return charged;
-    Instruction trace[2] = {*inst, Instruction{}};
+    Instruction trace[2] = {detail::prepare_for_execution(*inst), Instruction{}};
     trace[1].op = Opcode::TRACE_END;
     std::uint64_t pc = inner_.pc();
     const Instruction* failed = detail::execute_trace(trace, *this, pc, fault_);

@@ -10,10 +10,10 @@
 // Conventions:
 // * pc lives in a local; the machine's pc is synchronised around ecall/ebreak
 //   (which may observe or change it) and on exit.
-// * Writes to x0 land in x[0] and are undone by the `x[0] = 0` every
-//   register-writing op performs before dispatching the next one. The only
-//   op that reads a register after writing one that may be x0 is JALR in
-//   VERSION0, which handles that case itself.
+// * x0 is never written: `prepare_for_execution` redirects every
+//   destination that is x0 to a 33rd "sink" slot, so regs() must point at
+//   33 slots (like ckb-vm, a host that sets x0 through set_register makes
+//   it non-zero; instructions never do).
 // * On a fault the returned pointer names the faulting instruction and
 //   pc_out is where ckb-vm leaves pc: the address after it (ckb-vm commits
 //   next_pc even when an instruction fails).
@@ -138,11 +138,43 @@ constexpr bool v0_load_in_bounds(u64 addr, u64 size, u64 memory_size) noexcept {
   return end >= addr && end != memory_size;
 }
 
-// Executes `in[0..]` up to its TRACE_END. `pc` is the address of in[0] on
-// entry and the next pc on return. Returns nullptr on success, else the
-// faulting instruction with `fault` filled in.
-template <class Mac>
-const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_io, Error& fault) {
+inline constexpr std::uint8_t SINK_REGISTER = 32;
+
+// Rewrites x0 destinations to the sink slot. Applied to every decoded
+// instruction before it is executed; the Instruction a Decoder returns keeps
+// the architectural register numbers.
+constexpr Instruction prepare_for_execution(Instruction in) noexcept {
+  switch (in.op) {
+    case Opcode::ADC:
+    case Opcode::SBB:
+      return in;  // fusion guarantees no x0 operand; they read what they write
+    case Opcode::WIDE_MUL: case Opcode::WIDE_MULU: case Opcode::WIDE_MULSU: case Opcode::WIDE_DIV:
+    case Opcode::WIDE_DIVU: case Opcode::ADCS: case Opcode::SBBS: case Opcode::ADD3A: case Opcode::ADD3B:
+    case Opcode::ADD3C:
+      if (in.rs3 == 0) in.rs3 = SINK_REGISTER;
+      break;
+    case Opcode::JALR_V0:
+      // Keep rd: the VERSION0 rd == rs1 rule compares architectural numbers;
+      // the handler redirects an x0 link itself.
+      return in;
+    default:
+      break;
+  }
+  if (in.rd == 0) in.rd = SINK_REGISTER;
+  return in;
+}
+
+// Stops after the first trace.
+struct NoChaining {
+  constexpr const Instruction* operator()(std::uint64_t) const noexcept { return nullptr; }
+};
+
+// Executes `in[0..]` up to its TRACE_END, then asks `next(pc)` for the trace
+// to continue with (nullptr: stop). `pc_io` is the address of in[0] on entry
+// and the next pc on return. Returns nullptr on success, else the faulting
+// instruction with `fault` filled in.
+template <class Mac, class Next = NoChaining>
+const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_io, Error& fault, Next&& next = {}) {
   u64* const x = m.regs();
   auto& mem = m.memory();
   u64 pc = pc_io;
@@ -172,13 +204,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_io, Erro
   static_assert(sizeof(table) / sizeof(table[0]) == OPCODE_COUNT);
 #define CKB_VM_OP(name) L_##name:
 #define CKB_VM_DISPATCH() goto* table[static_cast<unsigned>(in->op)]
-#define CKB_VM_NEXT_W() \
-  do {                  \
-    x[0] = 0;           \
-    pc += in->length;   \
-    ++in;               \
-    CKB_VM_DISPATCH();  \
-  } while (0)
+#define CKB_VM_NEXT_W() CKB_VM_NEXT()
 #define CKB_VM_NEXT() \
   do {                \
     pc += in->length; \
@@ -187,7 +213,6 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_io, Erro
   } while (0)
 #define CKB_VM_JUMP_W(target) \
   do {                        \
-    x[0] = 0;                 \
     pc = (target);            \
     ++in;                     \
     CKB_VM_DISPATCH();        \
@@ -195,13 +220,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_io, Erro
   CKB_VM_DISPATCH();
 #else
 #define CKB_VM_OP(name) case Opcode::name:
-#define CKB_VM_NEXT_W() \
-  {                     \
-    x[0] = 0;           \
-    pc += in->length;   \
-    ++in;               \
-    continue;           \
-  }
+#define CKB_VM_NEXT_W() CKB_VM_NEXT()
 #define CKB_VM_NEXT() \
   {                   \
     pc += in->length; \
@@ -210,7 +229,6 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_io, Erro
   }
 #define CKB_VM_JUMP_W(target) \
   {                           \
-    x[0] = 0;                 \
     pc = (target);            \
     ++in;                     \
     continue;                 \
@@ -328,7 +346,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_io, Erro
     // `jalr t0, 0(t0)` jumps relative to the link (ckb-vm issue 92).
     const u64 link = pc + in->length;
     const u64 base = (in->rd != 0 && in->rd == in->rs1) ? link : CKB_VM_RS1;
-    CKB_VM_RD = link;
+    x[in->rd == 0 ? SINK_REGISTER : in->rd] = link;
     CKB_VM_JUMP_W((base + CKB_VM_IMM) & ~u64{1});
   }
   CKB_VM_OP(JALR_V1) {
@@ -354,30 +372,28 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_io, Erro
     m.commit_pc();
     m.update_pc(pc + in->length);
     auto r_ = m.ecall();
-    x[0] = 0;
-    pc = m.next_pc();
+    pc_io = m.next_pc();
     if (!r_.ok()) [[unlikely]] {
       fault = r_.error();
-      pc_io = pc;
       return in;
     }
-    ++in;
-    CKB_VM_DISPATCH_OR_CONTINUE;
+    // Host code ran: leave the trace so the caller re-checks running,
+    // reset and pause before going on.
+    return nullptr;
   }
   CKB_VM_OP(EBREAK) {
     m.update_pc(pc);
     m.commit_pc();
     m.update_pc(pc + in->length);
     auto r_ = m.ebreak();
-    x[0] = 0;
-    pc = m.next_pc();
+    pc_io = m.next_pc();
     if (!r_.ok()) [[unlikely]] {
       fault = r_.error();
-      pc_io = pc;
       return in;
     }
-    ++in;
-    CKB_VM_DISPATCH_OR_CONTINUE;
+    // Host code ran: leave the trace so the caller re-checks running,
+    // reset and pause before going on.
+    return nullptr;
   }
 
   // ---- M
@@ -442,7 +458,6 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_io, Erro
     const u64 l = *v_; /* zero-extended */              \
     const u64 s = sext32(l);                            \
     CKB_VM_RD = s;                                      \
-    x[0] = 0;                                           \
     CKB_VM_CHECK(mem.store32(addr, (expr)));            \
     CKB_VM_NEXT();                                      \
   }
@@ -462,7 +477,6 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_io, Erro
     if (!v_.ok()) [[unlikely]] CKB_VM_FAIL(v_.error()); \
     const u64 l = *v_;                                  \
     CKB_VM_RD = l;                                      \
-    x[0] = 0;                                           \
     CKB_VM_CHECK(mem.store64(addr, (expr)));            \
     CKB_VM_NEXT();                                      \
   }
@@ -591,8 +605,12 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_io, Erro
   }
 
   CKB_VM_OP(TRACE_END) {
-    pc_io = pc;
-    return nullptr;
+    in = next(pc);
+    if (in == nullptr) {
+      pc_io = pc;
+      return nullptr;
+    }
+    CKB_VM_DISPATCH_OR_CONTINUE;
   }
 
 #if !CKB_VM_THREADED_DISPATCH
