@@ -435,6 +435,7 @@ class DefaultMachine {
     Instruction trace[2] = {detail::prepare_for_execution(*inst), Instruction{}};
     trace[1].op = Opcode::TRACE_END;
     std::uint64_t pc = inner_.pc();
+    detail::link_trace(trace, pc);
     const Instruction* failed = detail::execute_trace(trace, *this, pc, fault_);
     inner_.update_pc(pc);
     inner_.commit_pc();

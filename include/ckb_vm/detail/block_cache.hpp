@@ -72,8 +72,9 @@ class BlockCache {
       if (in.cycles == UINT32_MAX || sum < cycles) slow = true;
       cycles = sum;
       scratch_.push_back(prepare_for_execution(in));
+      const bool last = ends_trace(in, at);
       at += in.length;
-      if (is_block_end(in.op)) break;
+      if (last) break;
     }
     if (scratch_.empty()) return nullptr;
     Instruction end;
@@ -81,6 +82,7 @@ class BlockCache {
     end.length = 0;
     scratch_.push_back(end);
 
+    link_trace(scratch_.data(), pc);
     Instruction* code = allocate(scratch_.size());
     std::copy(scratch_.begin(), scratch_.end(), code);
     Block& b = blocks_.emplace_back();

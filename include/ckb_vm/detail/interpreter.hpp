@@ -8,7 +8,9 @@
 // portable switch loop elsewhere; both expand the same op bodies.
 //
 // Conventions:
-// * pc lives in a local; the machine's pc is synchronised around ecall/ebreak
+// * Traces are linked before they run (link_trace): pc-relative immediates are
+//   absolute, and the TRACE_END sentinel holds the address after the trace,
+//   so no op tracks pc; the machine's pc is synchronised around ecall/ebreak
 //   (which may observe or change it) and on exit.
 // * x0 is never written: `prepare_for_execution` redirects every
 //   destination that is x0 to a 33rd "sink" slot, so regs() must point at
@@ -164,20 +166,72 @@ constexpr Instruction prepare_for_execution(Instruction in) noexcept {
   return in;
 }
 
+constexpr bool fits_i32(std::int64_t v) noexcept { return v >= INT32_MIN && v <= INT32_MAX; }
+
+// True when `in` (at `pc`) must be the last instruction of a trace: control
+// transfers, ecall/ebreak, and an AUIPC whose result cannot be folded into a
+// 32-bit constant (it then reads its pc back from the trace end).
+constexpr bool ends_trace(const Instruction& in, std::uint64_t pc) noexcept {
+  if (is_block_end(in.op)) return true;
+  return in.op == Opcode::AUIPC && !fits_i32(static_cast<std::int64_t>(pc) + in.imm);
+}
+
+// Turns a decoded run of instructions starting at `pc` (ending with a
+// TRACE_END slot) into the form execute_trace runs: pc-relative immediates
+// become absolute addresses, AUIPC becomes a constant load, and TRACE_END
+// holds the address after the run. Code addresses are below the 4 MiB
+// memory size, so every folded value fits the 32-bit immediate.
+inline void link_trace(Instruction* code, std::uint64_t pc) noexcept {
+  for (Instruction* in = code;; ++in) {
+    const auto here = static_cast<std::int64_t>(pc);
+    switch (in->op) {
+      case Opcode::TRACE_END:
+        in->imm = static_cast<std::int32_t>(here);
+        return;
+      case Opcode::AUIPC:
+        if (fits_i32(here + in->imm)) {
+          in->op = Opcode::CUSTOM_LOAD_IMM;
+          in->imm = static_cast<std::int32_t>(here + in->imm);
+        }
+        break;
+      case Opcode::BEQ: case Opcode::BNE: case Opcode::BLT: case Opcode::BGE: case Opcode::BLTU:
+      case Opcode::BGEU: case Opcode::JAL:
+        in->imm = static_cast<std::int32_t>(here + in->imm);
+        break;
+      case Opcode::FAR_JUMP_REL:
+        if (fits_i32(here + in->imm)) {
+          in->op = Opcode::FAR_JUMP_ABS;
+          in->imm = static_cast<std::int32_t>(here + in->imm);
+        }
+        break;
+      default:
+        break;
+    }
+    pc += in->length;
+  }
+}
+
+// pc just after `in`, recovered from the trace end (fault path only).
+inline std::uint64_t pc_after(const Instruction* in) noexcept {
+  std::uint64_t tail = 0;
+  const Instruction* e = in + 1;
+  for (; e->op != Opcode::TRACE_END; ++e) tail += e->length;
+  return static_cast<std::uint64_t>(static_cast<std::int64_t>(e->imm)) - tail;
+}
+
 // Stops after the first trace.
 struct NoChaining {
   constexpr const Instruction* operator()(std::uint64_t) const noexcept { return nullptr; }
 };
 
-// Executes `in[0..]` up to its TRACE_END, then asks `next(pc)` for the trace
-// to continue with (nullptr: stop). `pc_io` is the address of in[0] on entry
-// and the next pc on return. Returns nullptr on success, else the faulting
-// instruction with `fault` filled in.
+// Executes a linked trace (see link_trace), then asks `next(pc)` for the
+// trace to continue with (nullptr: stop). On return `pc_out` is the next pc.
+// Returns nullptr on success, else the faulting instruction with `fault`
+// filled in.
 template <class Mac, class Next = NoChaining>
-const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_io, Error& fault, Next&& next = {}) {
+const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Error& fault, Next&& next = {}) {
   u64* const x = m.regs();
   auto& mem = m.memory();
-  u64 pc = pc_io;
 
 #define CKB_VM_RD x[in->rd]
 #define CKB_VM_RS1 x[in->rs1]
@@ -186,7 +240,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_io, Erro
 #define CKB_VM_FAIL(err)      \
   do {                        \
     fault = (err);            \
-    pc_io = pc + in->length;  \
+    pc_out = pc_after(in);    \
     return in;                \
   } while (0)
 #define CKB_VM_CHECK(expr)                      \
@@ -204,33 +258,40 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_io, Erro
   static_assert(sizeof(table) / sizeof(table[0]) == OPCODE_COUNT);
 #define CKB_VM_OP(name) L_##name:
 #define CKB_VM_DISPATCH() goto* table[static_cast<unsigned>(in->op)]
-#define CKB_VM_NEXT_W() CKB_VM_NEXT()
 #define CKB_VM_NEXT() \
   do {                \
-    pc += in->length; \
     ++in;             \
     CKB_VM_DISPATCH(); \
   } while (0)
-#define CKB_VM_JUMP_W(target) \
+#define CKB_VM_NEXT_W() CKB_VM_NEXT()
+// Leave this trace for `target` (an absolute address).
+#define CKB_VM_CHAIN(target)  \
   do {                        \
-    pc = (target);            \
-    ++in;                     \
+    const u64 t_ = (target);  \
+    in = next(t_);            \
+    if (in == nullptr) {      \
+      pc_out = t_;            \
+      return nullptr;         \
+    }                         \
     CKB_VM_DISPATCH();        \
   } while (0)
   CKB_VM_DISPATCH();
 #else
 #define CKB_VM_OP(name) case Opcode::name:
-#define CKB_VM_NEXT_W() CKB_VM_NEXT()
 #define CKB_VM_NEXT() \
   {                   \
-    pc += in->length; \
     ++in;             \
     continue;         \
   }
-#define CKB_VM_JUMP_W(target) \
+#define CKB_VM_NEXT_W() CKB_VM_NEXT()
+#define CKB_VM_CHAIN(target)  \
   {                           \
-    pc = (target);            \
-    ++in;                     \
+    const u64 t_ = (target);  \
+    in = next(t_);            \
+    if (in == nullptr) {      \
+      pc_out = t_;            \
+      return nullptr;         \
+    }                         \
     continue;                 \
   }
   for (;;) {
@@ -264,12 +325,12 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_io, Erro
     CKB_VM_CHECK(mem.fn(CKB_VM_RS1 + CKB_VM_IMM, CKB_VM_RS2)); \
     CKB_VM_NEXT();                                           \
   }
-#define CKB_VM_BRANCH(name, cond)                                  \
-  CKB_VM_OP(name) {                                                \
-    const u64 a_ = CKB_VM_RS1, b_ = CKB_VM_RS2;                    \
-    pc = (cond) ? pc + CKB_VM_IMM : pc + in->length;               \
-    ++in;                                                          \
-    CKB_VM_DISPATCH_OR_CONTINUE;                                   \
+// Branch targets were made absolute by link_trace; the fall-through address
+// is the trace end's.
+#define CKB_VM_BRANCH(name, cond)                                   \
+  CKB_VM_OP(name) {                                                 \
+    const u64 a_ = CKB_VM_RS1, b_ = CKB_VM_RS2;                     \
+    CKB_VM_CHAIN((cond) ? CKB_VM_IMM : simm(in[1].imm));            \
   }
 #if CKB_VM_THREADED_DISPATCH
 #define CKB_VM_DISPATCH_OR_CONTINUE CKB_VM_DISPATCH()
@@ -307,7 +368,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_io, Erro
   CKB_VM_ALU(SRLIW, sext32(static_cast<u32>(CKB_VM_RS1) >> (in->imm & 31)))
   CKB_VM_ALU(SRAIW, sext32(static_cast<u64>(static_cast<i32>(CKB_VM_RS1) >> (in->imm & 31))))
   CKB_VM_ALU(LUI, CKB_VM_IMM)
-  CKB_VM_ALU(AUIPC, pc + CKB_VM_IMM)
+  CKB_VM_ALU(AUIPC, simm(in[1].imm) - in->length + CKB_VM_IMM)  // unfoldable: last in trace
   CKB_VM_ALU(CUSTOM_LOAD_IMM, CKB_VM_IMM)
 
   CKB_VM_LOAD_V0(LB_V0, load8, sext8, 1)
@@ -337,30 +398,33 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_io, Erro
   CKB_VM_BRANCH(BLTU, a_ < b_)
   CKB_VM_BRANCH(BGEU, a_ >= b_)
 
+  // Control transfers end their trace, so the address after them is the
+  // trace end's immediate, and their own pc is that minus their length.
   CKB_VM_OP(JAL) {
-    CKB_VM_RD = pc + in->length;
-    CKB_VM_JUMP_W(pc + CKB_VM_IMM);
+    CKB_VM_RD = simm(in[1].imm);
+    CKB_VM_CHAIN(CKB_VM_IMM);
   }
   CKB_VM_OP(JALR_V0) {
     // VERSION0 writes the link register before reading rs1, so
     // `jalr t0, 0(t0)` jumps relative to the link (ckb-vm issue 92).
-    const u64 link = pc + in->length;
+    const u64 link = simm(in[1].imm);
     const u64 base = (in->rd != 0 && in->rd == in->rs1) ? link : CKB_VM_RS1;
     x[in->rd == 0 ? SINK_REGISTER : in->rd] = link;
-    CKB_VM_JUMP_W((base + CKB_VM_IMM) & ~u64{1});
+    CKB_VM_CHAIN((base + CKB_VM_IMM) & ~u64{1});
   }
   CKB_VM_OP(JALR_V1) {
     const u64 target = (CKB_VM_RS1 + CKB_VM_IMM) & ~u64{1};
-    CKB_VM_RD = pc + in->length;
-    CKB_VM_JUMP_W(target);
+    CKB_VM_RD = simm(in[1].imm);
+    CKB_VM_CHAIN(target);
   }
-  CKB_VM_OP(FAR_JUMP_REL) {
-    x[registers::RA] = pc + in->length;
-    CKB_VM_JUMP_W((pc + CKB_VM_IMM) & ~u64{1});
+  CKB_VM_OP(FAR_JUMP_REL) {  // only when pc + imm did not fit 32 bits
+    const u64 link = simm(in[1].imm);
+    x[registers::RA] = link;
+    CKB_VM_CHAIN((link - in->length + CKB_VM_IMM) & ~u64{1});
   }
   CKB_VM_OP(FAR_JUMP_ABS) {
-    x[registers::RA] = pc + in->length;
-    CKB_VM_JUMP_W(CKB_VM_IMM & ~u64{1});
+    x[registers::RA] = simm(in[1].imm);
+    CKB_VM_CHAIN(CKB_VM_IMM & ~u64{1});
   }
   CKB_VM_OP(FENCE) CKB_VM_NEXT();
   CKB_VM_OP(FENCEI) CKB_VM_NEXT();
@@ -368,11 +432,12 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_io, Erro
   // ecall / ebreak: the machine sees pc at the instruction and next_pc after
   // it, exactly as in ckb-vm; a handler may redirect next_pc.
   CKB_VM_OP(ECALL) {
-    m.update_pc(pc);
+    const u64 after = simm(in[1].imm);
+    m.update_pc(after - in->length);
     m.commit_pc();
-    m.update_pc(pc + in->length);
+    m.update_pc(after);
     auto r_ = m.ecall();
-    pc_io = m.next_pc();
+    pc_out = m.next_pc();
     if (!r_.ok()) [[unlikely]] {
       fault = r_.error();
       return in;
@@ -382,11 +447,12 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_io, Erro
     return nullptr;
   }
   CKB_VM_OP(EBREAK) {
-    m.update_pc(pc);
+    const u64 after = simm(in[1].imm);
+    m.update_pc(after - in->length);
     m.commit_pc();
-    m.update_pc(pc + in->length);
+    m.update_pc(after);
     auto r_ = m.ebreak();
-    pc_io = m.next_pc();
+    pc_out = m.next_pc();
     if (!r_.ok()) [[unlikely]] {
       fault = r_.error();
       return in;
@@ -604,14 +670,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_io, Erro
     CKB_VM_NEXT_W();
   }
 
-  CKB_VM_OP(TRACE_END) {
-    in = next(pc);
-    if (in == nullptr) {
-      pc_io = pc;
-      return nullptr;
-    }
-    CKB_VM_DISPATCH_OR_CONTINUE;
-  }
+  CKB_VM_OP(TRACE_END) CKB_VM_CHAIN(CKB_VM_IMM);
 
 #if !CKB_VM_THREADED_DISPATCH
       case Opcode::COUNT_:
@@ -619,7 +678,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_io, Erro
     }
     // Unknown opcode (corrupted record): never produced by the decoder.
     fault = Error(ErrorCode::InvalidOp);
-    pc_io = pc;
+    pc_out = pc_after(in);
     return in;
   }
 #endif
@@ -634,7 +693,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_io, Erro
 #undef CKB_VM_DISPATCH
 #undef CKB_VM_NEXT_W
 #undef CKB_VM_NEXT
-#undef CKB_VM_JUMP_W
+#undef CKB_VM_CHAIN
 #undef CKB_VM_ALU
 #undef CKB_VM_LOAD
 #undef CKB_VM_LOAD_V0
