@@ -1,0 +1,239 @@
+// Internals shared by the memory models in <ckb_vm/memory.hpp>: inlining
+// attributes, little-endian load/store helpers, and `PageBook`, the per-page
+// bookkeeping (flag bytes, dirty-page log, touched-page list, load
+// reservation) that FlatMemory and SparseMemory have in common. Nothing here is
+// part of the public API; include <ckb_vm/memory.hpp> instead.
+#pragma once
+
+#include <bit>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <span>
+#include <type_traits>
+#include <utility>
+
+#include "../constants.hpp"
+#include "../error.hpp"
+
+#if defined(_MSC_VER) && !defined(__clang__)
+#define CKB_VM_DETAIL_ALWAYS_INLINE __forceinline
+#define CKB_VM_DETAIL_NOINLINE __declspec(noinline)
+#define CKB_VM_DETAIL_COLD __declspec(noinline)
+#else
+#define CKB_VM_DETAIL_ALWAYS_INLINE [[gnu::always_inline]] inline
+// Out of line, for slow paths that are still part of normal operation
+// (page-straddling accesses, bulk copies).
+#define CKB_VM_DETAIL_NOINLINE [[gnu::noinline]]
+// Out of line and expected never/rarely to run (errors, first write to a page).
+#define CKB_VM_DETAIL_COLD [[gnu::noinline, gnu::cold]]
+#endif
+
+namespace ckb_vm::detail {
+
+inline constexpr std::uint64_t kPageMask = RISCV_PAGESIZE - 1;
+
+static_assert(std::endian::native == std::endian::little || std::endian::native == std::endian::big,
+              "mixed-endian hosts are not supported");
+
+template <class T>
+constexpr T byte_swap(T v) noexcept {
+  static_assert(std::is_unsigned_v<T>);
+  T out = 0;
+  for (std::size_t i = 0; i < sizeof(T); ++i) {
+    out = static_cast<T>((out << 8) | (v & 0xff));
+    v = static_cast<T>(v >> 8);
+  }
+  return out;
+}
+
+// RISC-V memory is little-endian; these read/write T at an unaligned address.
+template <class T>
+CKB_VM_DETAIL_ALWAYS_INLINE T load_le(const std::uint8_t* p) noexcept {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  if constexpr (std::endian::native == std::endian::big) v = byte_swap(v);
+  return v;
+}
+
+template <class T>
+CKB_VM_DETAIL_ALWAYS_INLINE void store_le(std::uint8_t* p, T v) noexcept {
+  if constexpr (std::endian::native == std::endian::big) v = byte_swap(v);
+  std::memcpy(p, &v, sizeof(T));
+}
+
+// What loads of untouched SparseMemory pages read from. Never written.
+alignas(64) inline constexpr std::uint8_t kZeroPage[RISCV_PAGESIZE] = {};
+
+[[noreturn]] inline void throw_bad_alloc() {
+#if defined(__cpp_exceptions) || defined(_CPPUNWIND)
+  throw std::bad_alloc();
+#else
+  std::abort();
+#endif
+}
+
+inline Error host_out_of_memory() noexcept {
+  return Error(ErrorCode::Unexpected, "host allocation failed");
+}
+
+CKB_VM_DETAIL_COLD inline Error out_of_bound(std::uint64_t addr) noexcept {
+  return Error::at_address(ErrorCode::MemOutOfBound, addr);
+}
+
+// A requested memory size is valid when it is at most RISCV_MAX_MEMORY and a
+// multiple of the page size (checked in that order, matching the order of
+// ckb-vm's assertions).
+inline Status validate_memory_size(std::uint64_t size) noexcept {
+  if (size > RISCV_MAX_MEMORY) return Error(ErrorCode::MemOutOfBound, "memory size exceeds RISCV_MAX_MEMORY");
+  if ((size & kPageMask) != 0)
+    return Error(ErrorCode::MemPageUnalignedAccess, "memory size is not a multiple of the page size");
+  return {};
+}
+
+// What constructors do with an invalid size instead of aborting: clamp to
+// RISCV_MAX_MEMORY, then round down to a page multiple.
+constexpr std::uint64_t normalize_memory_size(std::uint64_t size) noexcept {
+  return round_page_down(size < RISCV_MAX_MEMORY ? size : RISCV_MAX_MEMORY);
+}
+
+template <class T>
+std::unique_ptr<T[]> alloc_array(std::uint64_t n) noexcept {
+  // Never allocate zero elements so a live object always has non-null arrays.
+  return std::unique_ptr<T[]>(new (std::nothrow) T[n == 0 ? 1 : n]());
+}
+
+// Per-page state common to FlatMemory and SparseMemory.
+//
+// Besides the consensus-visible flag byte per page, two side lists are kept,
+// both fed only when a page's FLAG_DIRTY bit goes from clear to set (so the
+// store fast path pays one test of a flag byte it has loaded anyway):
+//   * the dirty-page log, for snapshots: every page that became dirty since
+//     construction, reset() or the last clear_dirty_page_log(). A page appears
+//     at most once (a per-page "logged" bit deduplicates), so the log never
+//     exceeds memory_pages() entries and never reallocates. Entries may be
+//     stale (FLAG_DIRTY cleared later); consumers re-check fetch_flag.
+//   * the touched-page list: every page that became dirty since construction
+//     or reset(). Every write marks its pages dirty, so this is a superset of
+//     the pages holding non-zero bytes; reset() zeroes just those.
+class PageBook {
+ public:
+  Result<std::uint8_t> fetch_flag(std::uint64_t page) const noexcept {
+    if (page < pages_) [[likely]]
+      return flags_[page];
+    return Error(ErrorCode::MemOutOfBound);
+  }
+  // ORs `flag` into the page's flags.
+  Status set_flag(std::uint64_t page, std::uint8_t flag) noexcept {
+    if (page >= pages_) [[unlikely]]
+      return Error(ErrorCode::MemOutOfBound);
+    if ((flag & FLAG_DIRTY) != 0) mark_dirty(page);
+    flags_[page] = static_cast<std::uint8_t>(flags_[page] | flag);
+    return {};
+  }
+  // Clears the bits of `flag` in the page's flags.
+  Status clear_flag(std::uint64_t page, std::uint8_t flag) noexcept {
+    if (page >= pages_) [[unlikely]]
+      return Error(ErrorCode::MemOutOfBound);
+    flags_[page] = static_cast<std::uint8_t>(flags_[page] & ~flag);
+    return {};
+  }
+
+  std::uint64_t memory_size() const noexcept { return memory_size_; }
+  std::uint64_t memory_pages() const noexcept { return pages_; }
+
+  std::uint64_t lr() const noexcept { return lr_; }
+  void set_lr(std::uint64_t value) noexcept { lr_ = value; }
+
+  std::span<const std::uint32_t> dirty_page_log() const noexcept { return {dirty_log_.get(), dirty_count_}; }
+  void clear_dirty_page_log() noexcept {
+    for (std::size_t i = 0; i < dirty_count_; ++i) page_state_[dirty_log_[i]] &= static_cast<std::uint8_t>(~kLogged);
+    dirty_count_ = 0;
+  }
+
+ protected:
+  static constexpr std::uint8_t kLogged = 1;
+  static constexpr std::uint8_t kTouched = 2;
+
+  PageBook() noexcept = default;
+  PageBook(PageBook&& o) noexcept { *this = std::move(o); }
+  PageBook& operator=(PageBook&& o) noexcept {
+    if (this != &o) {
+      // The moved-from object is left with zero pages, so every access to it
+      // fails with MemOutOfBound instead of touching freed arrays.
+      memory_size_ = std::exchange(o.memory_size_, 0);
+      pages_ = std::exchange(o.pages_, 0);
+      flags_ = std::move(o.flags_);
+      page_state_ = std::move(o.page_state_);
+      dirty_log_ = std::move(o.dirty_log_);
+      touched_ = std::move(o.touched_);
+      dirty_count_ = std::exchange(o.dirty_count_, 0);
+      touched_count_ = std::exchange(o.touched_count_, 0);
+      lr_ = std::exchange(o.lr_, ~std::uint64_t{0});
+    }
+    return *this;
+  }
+  ~PageBook() = default;
+
+  // `memory_size` must already be valid. Returns false if allocation failed.
+  bool allocate_book(std::uint64_t memory_size) noexcept {
+    const std::uint64_t pages = memory_size >> RISCV_PAGE_SHIFTS;
+    flags_ = alloc_array<std::uint8_t>(pages);
+    page_state_ = alloc_array<std::uint8_t>(pages);
+    dirty_log_ = alloc_array<std::uint32_t>(pages);
+    touched_ = alloc_array<std::uint32_t>(pages);
+    if (!flags_ || !page_state_ || !dirty_log_ || !touched_) return false;
+    memory_size_ = memory_size;
+    pages_ = pages;
+    return true;
+  }
+
+  // Flags, logs and lr back to their initial state (touched list included;
+  // the caller zeroes the touched pages' contents first).
+  void reset_book() noexcept {
+    if (pages_ != 0) {
+      std::memset(flags_.get(), 0, pages_);
+      std::memset(page_state_.get(), 0, pages_);
+    }
+    dirty_count_ = 0;
+    touched_count_ = 0;
+    lr_ = ~std::uint64_t{0};
+  }
+
+  std::span<const std::uint32_t> touched_pages() const noexcept { return {touched_.get(), touched_count_}; }
+
+  // Precondition for both: page < pages_. `flag` is the page's current flag
+  // byte when the caller has it at hand.
+  CKB_VM_DETAIL_ALWAYS_INLINE void mark_dirty(std::uint64_t page, std::uint8_t flag) noexcept {
+    if ((flag & FLAG_DIRTY) == 0) [[unlikely]]
+      became_dirty(page);
+  }
+  CKB_VM_DETAIL_ALWAYS_INLINE void mark_dirty(std::uint64_t page) noexcept { mark_dirty(page, flags_[page]); }
+
+  CKB_VM_DETAIL_COLD void became_dirty(std::uint64_t page) noexcept {
+    flags_[page] = static_cast<std::uint8_t>(flags_[page] | FLAG_DIRTY);
+    std::uint8_t& state = page_state_[page];
+    if ((state & kLogged) == 0) {
+      dirty_log_[dirty_count_++] = static_cast<std::uint32_t>(page);
+      state = static_cast<std::uint8_t>(state | kLogged);
+    }
+    if ((state & kTouched) == 0) {
+      touched_[touched_count_++] = static_cast<std::uint32_t>(page);
+      state = static_cast<std::uint8_t>(state | kTouched);
+    }
+  }
+
+  std::uint64_t memory_size_ = 0;
+  std::uint64_t pages_ = 0;
+  std::unique_ptr<std::uint8_t[]> flags_;
+  std::unique_ptr<std::uint8_t[]> page_state_;  // kLogged | kTouched per page
+  std::unique_ptr<std::uint32_t[]> dirty_log_;   // capacity pages_
+  std::unique_ptr<std::uint32_t[]> touched_;     // capacity pages_
+  std::size_t dirty_count_ = 0;
+  std::size_t touched_count_ = 0;
+  std::uint64_t lr_ = ~std::uint64_t{0};
+};
+
+}  // namespace ckb_vm::detail
