@@ -927,6 +927,11 @@ struct ReadelfLoad {
   std::string flg;
 };
 
+#ifdef _WIN32
+#define popen _popen
+#define pclose _pclose
+#endif
+
 std::optional<std::vector<ReadelfLoad>> readelf_loads(const std::filesystem::path& file, std::uint64_t& entry) {
   const std::string cmd = "readelf -hlW '" + file.string() + "' 2>/dev/null";
   FILE* p = popen(cmd.c_str(), "r");

@@ -60,6 +60,21 @@
 // earlier segment's error wins over a later one's. p_memsz < p_filesz,
 // segments outside memory, overlapping segments and zero-sized segments all
 // parse; they are the memory's business at load time.
+//
+// Loading (through a W^X memory such as WXorXMemory, as ckb-vm always does):
+//   * a segment touching a page an earlier segment FREEZED (read-only or
+//     executable in any version, writable in VERSION0) -> MemWriteOnFreezedPage;
+//     in VERSION1+ a later segment may re-initialise an earlier writable one;
+//   * a segment with size 0 (aligned p_vaddr, p_memsz 0, or a size that
+//     wrapped to 0) touches no page and succeeds as long as addr <= memory
+//     size; anything reaching past the memory -> MemOutOfBound;
+//   * VERSION0's extra store_byte fails with MemWriteOnExecutablePage for an
+//     executable segment whose p_vaddr is not page aligned (the page is
+//     already executable); read-only pages pass (FREEZED does not block it).
+//
+// Sources read: ckb-vm 0.24 src/elf.rs, src/machine/mod.rs,
+// src/memory/wxorx.rs; goblin src/elf/header.rs and program_header.rs at the
+// 0.2.3 release commit (0120ace) and the 0.4.0 tag.
 #pragma once
 
 #include <concepts>
