@@ -144,7 +144,6 @@ TEST_CASE("snapshot2: after loading an ordinary ELF only partially covered pages
     cfg.version = version;
     Vm vm = make_vm(cfg, src, ~u64{0});
     load(vm, program);  // with one argument: the stack is written
-    auto md = parse_elf(program, version);
     Snapshot2<u64> s = snapshot_of(vm);
     // Source: the full code page and the full data page.
     REQUIRE(s.pages_from_source.size() == 2);
@@ -527,9 +526,9 @@ TEST_CASE("snapshot2: suspending across a data-loading syscall gives the uninter
     auto expected = reference.machine->run();
     REQUIRE(expected.ok());
     const u64 total = reference.machine->cycles();
-    for (const u64 step : {total / 40, u64{997}}) {
+    for (const u64 step : {total / 40, u64{4999}}) {
       CAPTURE(step);
-      ChainResult chain = run_suspended(cfg, src, program, step, Engine::run, step > 997);
+      ChainResult chain = run_suspended(cfg, src, program, step, Engine::run, step > 4999);
       REQUIRE(chain.outcome.ok);
       CHECK(chain.outcome.exit_code == *expected);
       CHECK(chain.outcome.cycles == total);
