@@ -1,0 +1,221 @@
+// Parity pins from differential testing against ckb-vm 0.24.12 (interp mode:
+// DefaultMachine::run over WXorXMemory<SparseMemory>). Every expected value
+// below is what ckb-vm produced for the very same ELF, argv (empty), ISA,
+// version and cost function (constant_cycles).
+//
+// The differential campaign (random RV64IMC/B/A programs with MOP fusion
+// patterns, decoder word fuzzing, mutated ELF headers, ckb-vm's and our test
+// programs under every ISA/version/cost and many max_cycles limits) found no
+// mismatch; these cases pin the edge behaviours that are easiest to break when
+// the decoder or the block-based run loop changes:
+//   * a MOP head (ADD / SUB) as the last instruction of the executable region:
+//     fusion look-ahead must fail silently and the head run unfused;
+//   * a 32-bit instruction straddling the end of the executable segment;
+//   * AUIPC+ADDI whose fused immediate (imm + imm + pc) would overflow i32 is
+//     not fused in VERSION2;
+//   * AUIPC+JALR far jump with wrapping immediates: VERSION1 MOP wraps (and
+//     counts as one instruction), VERSION2 and non-MOP machines do not;
+//   * VERSION0 JALR with rd == rs1 (ckb-vm issue 92) turns the same code into
+//     an endless loop.
+#include <doctest/doctest.h>
+
+#include <ckb_vm/machine.hpp>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "rv_asm.hpp"
+
+using namespace ckb_vm;
+
+namespace {
+
+// A one-segment ELF64 (R+X PT_LOAD at 0x10000, code at file offset 0x100),
+// byte for byte what the differential harness fed to ckb-vm.
+std::vector<std::uint8_t> elf_with_code(const std::vector<std::uint8_t>& code, std::uint64_t memsz) {
+  std::vector<std::uint8_t> out(0x100, 0);
+  auto put = [&](std::size_t at, std::uint64_t v, int n) {
+    for (int k = 0; k < n; ++k) out[at + k] = static_cast<std::uint8_t>(v >> (8 * k));
+  };
+  const std::uint8_t ident[8] = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0};
+  std::memcpy(out.data(), ident, sizeof ident);
+  put(16, 2, 2);         // e_type EXEC
+  put(18, 243, 2);       // e_machine RISC-V
+  put(20, 1, 4);         // e_version
+  put(24, 0x10000, 8);   // e_entry
+  put(32, 64, 8);        // e_phoff
+  put(52, 64, 2);        // e_ehsize
+  put(54, 56, 2);        // e_phentsize
+  put(56, 1, 2);         // e_phnum
+  put(58, 64, 2);        // e_shentsize
+  put(64, 1, 4);         // p_type PT_LOAD
+  put(68, 5, 4);         // p_flags R+X
+  put(72, 0x100, 8);     // p_offset
+  put(80, 0x10000, 8);   // p_vaddr
+  put(88, 0x10000, 8);   // p_paddr
+  put(96, code.size(), 8);
+  put(104, memsz, 8);
+  put(112, 4096, 8);     // p_align
+  out.insert(out.end(), code.begin(), code.end());
+  return out;
+}
+
+// `head` words, then zero padding, then `tail` ending exactly at 0x10000 + end.
+std::vector<std::uint8_t> layout(const std::vector<std::uint32_t>& head, std::size_t end,
+                                 const std::vector<std::uint32_t>& tail) {
+  auto code = rv::bytes(head);
+  auto t = rv::bytes(tail);
+  code.resize(end - t.size(), 0);
+  code.insert(code.end(), t.begin(), t.end());
+  return code;
+}
+
+struct Outcome {
+  bool ok = false;
+  std::int8_t exit = 0;
+  ErrorCode error = ErrorCode::Unexpected;
+  std::uint64_t cycles = 0;
+  std::uint64_t pc = 0;
+  std::vector<std::uint64_t> regs;
+};
+
+template <class Mem>
+Outcome run_elf(const std::vector<std::uint8_t>& elf, std::uint8_t isa, std::uint32_t version,
+                std::uint64_t max_cycles = UINT64_MAX) {
+  auto built = MachineBuilder<Mem>()
+                   .isa(isa)
+                   .version(version)
+                   .max_cycles(max_cycles)
+                   .instruction_cycle_func(constant_cycles)
+                   .build();
+  REQUIRE(built.ok());
+  auto m = std::move(*built);
+  REQUIRE(m.load_program(Bytes(elf.data(), elf.size()), std::vector<std::string>{}).ok());
+  auto r = m.run();
+  Outcome o;
+  o.ok = r.ok();
+  if (o.ok) o.exit = *r;
+  else o.error = r.error().code;
+  o.cycles = m.cycles();
+  o.pc = m.pc();
+  o.regs.assign(m.registers().begin(), m.registers().end());
+  return o;
+}
+
+template <class F>
+void for_each_memory(F&& f) {
+  SUBCASE("sparse") { f(run_elf<WXorXMemory<SparseMemory>>); }
+  SUBCASE("flat") { f(run_elf<WXorXMemory<FlatMemory>>); }
+}
+
+using Runner = Outcome (*)(const std::vector<std::uint8_t>&, std::uint8_t, std::uint32_t, std::uint64_t);
+
+constexpr unsigned A0 = 10, A1 = 11, A7 = 17, RA = 1, ZERO = 0;
+constexpr std::uint8_t IMC = ISA_IMC, IMCB = ISA_IMC | ISA_B, IMCB_MOP = ISA_IMC | ISA_B | ISA_MOP;
+
+struct Cfg {
+  std::uint8_t isa;
+  std::uint32_t version;
+};
+
+}  // namespace
+
+TEST_CASE("parity: ADD (MOP head) as the last instruction before a non-executable page runs unfused") {
+  // li a0,5; li a1,7; j 0x10ffc ... 0x10ffc: add a0,a0,a1; then fetch at 0x11000 fails.
+  const auto elf = elf_with_code(
+      layout({rv::li(A0, 5), rv::li(A1, 7), rv::jal(ZERO, 0xffc - 8)}, 0x1000, {rv::add(A0, A0, A1)}), 0x1000);
+  for_each_memory([&](Runner run) {
+    for (const Cfg cfg : {Cfg{IMCB_MOP, VERSION2}, Cfg{IMCB_MOP, VERSION1},
+                                Cfg{IMCB, VERSION1}, Cfg{IMC, VERSION0}}) {
+      CAPTURE(cfg.isa);
+      CAPTURE(cfg.version);
+      // ckb-vm: error=MemWriteOnExecutablePage cycles=4 pc=0x11000, a0=12
+      const Outcome o = run(elf, cfg.isa, cfg.version, UINT64_MAX);
+      CHECK_FALSE(o.ok);
+      CHECK(o.error == ErrorCode::MemWriteOnExecutablePage);
+      CHECK(o.cycles == 4);
+      CHECK(o.pc == 0x11000);
+      CHECK(o.regs[A0] == 12);
+      CHECK(o.regs[A1] == 7);
+    }
+  });
+}
+
+TEST_CASE("parity: SUB (SBB/SBBS head) as the last instruction before a non-executable page runs unfused") {
+  const auto elf = elf_with_code(
+      layout({rv::li(A0, 5), rv::li(A1, 7), rv::jal(ZERO, 0xffc - 8)}, 0x1000, {rv::sub(A1, A0, A1)}), 0x1000);
+  for_each_memory([&](Runner run) {
+    for (auto version : {VERSION1, VERSION2}) {
+      // ckb-vm: error=MemWriteOnExecutablePage cycles=4 pc=0x11000, a1=0xfffffffffffffffe
+      const Outcome o = run(elf, IMCB_MOP, version, UINT64_MAX);
+      CHECK(o.error == ErrorCode::MemWriteOnExecutablePage);
+      CHECK(o.cycles == 4);
+      CHECK(o.pc == 0x11000);
+      CHECK(o.regs[A1] == 0xfffffffffffffffeULL);
+    }
+  });
+}
+
+TEST_CASE("parity: a 32-bit instruction straddling the end of the executable segment") {
+  // The segment is exactly one page; `add a0,a0,a0` sits at 0x10ffe, its upper
+  // half would be at 0x11000 (not executable).
+  const auto elf =
+      elf_with_code(layout({rv::li(A0, 5), rv::jal(ZERO, 0xffe - 4)}, 0x1002, {rv::add(A0, A0, A0)}), 0x1000);
+  for_each_memory([&](Runner run) {
+    for (const Cfg cfg : {Cfg{IMCB_MOP, VERSION2}, Cfg{IMCB, VERSION1},
+                                Cfg{IMC, VERSION0}}) {
+      // ckb-vm: error=MemWriteOnExecutablePage cycles=2 pc=0x10ffe, a0=5
+      const Outcome o = run(elf, cfg.isa, cfg.version, UINT64_MAX);
+      CHECK(o.error == ErrorCode::MemWriteOnExecutablePage);
+      CHECK(o.cycles == 2);
+      CHECK(o.pc == 0x10ffe);
+      CHECK(o.regs[A0] == 5);
+    }
+  });
+}
+
+TEST_CASE("parity: AUIPC+ADDI is not fused when imm + imm + pc overflows i32") {
+  // auipc a0,0x7ffff; addi a0,a0,0x7ff at pc 0x10000: 0x7ffff000 + 0x7ff + 0x10000 > INT32_MAX.
+  const auto elf =
+      elf_with_code(rv::bytes({rv::auipc(A0, 0x7ffff), rv::addi(A0, A0, 0x7ff), rv::li(A7, 93), rv::ecall()}), 16);
+  for_each_memory([&](Runner run) {
+    for (const Cfg cfg : {Cfg{IMCB_MOP, VERSION2}, Cfg{IMCB_MOP, VERSION1},
+                                Cfg{IMC, VERSION0}}) {
+      // ckb-vm: exit=-1 cycles=4, a0=0x8000f7ff
+      const Outcome o = run(elf, cfg.isa, cfg.version, UINT64_MAX);
+      REQUIRE(o.ok);
+      CHECK(o.exit == -1);
+      CHECK(o.cycles == 4);
+      CHECK(o.regs[A0] == 0x8000f7ffULL);
+    }
+  });
+}
+
+TEST_CASE("parity: AUIPC+JALR far jump with wrapping immediates, per version") {
+  // auipc ra,0x80000; jalr ra,-4(ra)
+  const auto elf = elf_with_code(rv::bytes({rv::auipc(RA, 0x80000), rv::jalr(RA, RA, -4)}), 8);
+  for_each_memory([&](Runner run) {
+    // VERSION1 MOP: FAR_JUMP_REL with the wrapped immediate 0x7ffffffc, one instruction.
+    // ckb-vm: error=MemOutOfBound cycles=1 pc=0x8000fffc, ra=0x10008
+    Outcome o = run(elf, IMCB_MOP, VERSION1, UINT64_MAX);
+    CHECK(o.error == ErrorCode::MemOutOfBound);
+    CHECK(o.cycles == 1);
+    CHECK(o.pc == 0x8000fffcULL);
+    CHECK(o.regs[RA] == 0x10008);
+    // VERSION2 MOP (checked_add fails: no fusion) and VERSION1 without MOP.
+    // ckb-vm: error=MemOutOfBound cycles=2 pc=0xffffffff8000fffc, ra=0x10008
+    for (const Cfg cfg : {Cfg{IMCB_MOP, VERSION2}, Cfg{IMCB, VERSION1}}) {
+      o = run(elf, cfg.isa, cfg.version, UINT64_MAX);
+      CHECK(o.error == ErrorCode::MemOutOfBound);
+      CHECK(o.cycles == 2);
+      CHECK(o.pc == 0xffffffff8000fffcULL);
+      CHECK(o.regs[RA] == 0x10008);
+    }
+    // VERSION0: jalr writes ra before reading it, so it jumps to 0x10004 (itself) forever.
+    // ckb-vm (max_cycles 1000): error=CyclesExceeded cycles=1000 pc=0x10004
+    o = run(elf, IMC, VERSION0, 1000);
+    CHECK(o.error == ErrorCode::CyclesExceeded);
+    CHECK(o.cycles == 1000);
+    CHECK(o.pc == 0x10004);
+  });
+}
