@@ -222,21 +222,13 @@ TEST_CASE("parity: AUIPC+JALR far jump with wrapping immediates, per version") {
 }
 
 // ---------------------------------------------------------------------------
-// MISMATCH (open): pc == UINT64_MAX hits an empty slot of the decoder cache.
-//
-// Decoder::decode looks up its cache before the `pc >= memory_size` check, and
-// empty slots carry pc INVALID_PC == UINT64_MAX, so decode(UINT64_MAX) returns
-// a default-constructed Instruction (0 cycles, length 4) instead of
-// MemOutOfBound; execution then continues at pc 3. ckb-vm's decode_raw checks
-// the range first ("since we are using u64::MAX as the default key in the
-// instruction cache, have to check out of bound error first"). Reachable from
-// an ELF entry of UINT64_MAX, or at run time with an odd pc (code at page 0,
-// odd entry, `jal -0x800` from 0x7ff), where it turns ckb-vm's MemOutOfBound
-// into a successful exit. Fix: range check at the top of Decoder::decode.
-// These cases are marked should_fail until that fix lands; remove the
-// decorator then.
+// Fixed: pc == UINT64_MAX used to hit an empty slot of the decoder cache
+// (empty slots carried that pc), so decode(UINT64_MAX) returned a default
+// instruction and execution went on at pc 3, turning ckb-vm's MemOutOfBound
+// into a successful exit. ckb-vm's decode_raw checks the range before its
+// cache; Decoder::decode and DefaultMachine::find_block now do too.
 
-TEST_CASE("parity: ELF entry UINT64_MAX is MemOutOfBound at the first fetch" * doctest::should_fail()) {
+TEST_CASE("parity: ELF entry UINT64_MAX is MemOutOfBound at the first fetch") {
   const auto elf = elf_with_code(rv::bytes({rv::li(A0, 3), rv::li(A7, 93), rv::ecall()}), 12, ~std::uint64_t{0});
   for_each_memory([&](Runner run) {
     for (const Cfg cfg : {Cfg{IMC, VERSION0}, Cfg{IMC, VERSION2}, Cfg{IMCB_MOP, VERSION2}}) {
@@ -250,8 +242,7 @@ TEST_CASE("parity: ELF entry UINT64_MAX is MemOutOfBound at the first fetch" * d
   });
 }
 
-TEST_CASE("parity: a jump to pc UINT64_MAX is MemOutOfBound, not a run of the code at pc 3" *
-          doctest::should_fail()) {
+TEST_CASE("parity: a jump to pc UINT64_MAX is MemOutOfBound, not a run of the code at pc 3") {
   // Executable page 0: `li a0,0; li a7,93; ecall` at the odd address 3 and
   // `jal x0,-0x800` at the odd entry 0x7ff, which jumps to 0x7ff - 0x800 = UINT64_MAX.
   std::vector<std::uint8_t> code(0x804, 0);

@@ -507,6 +507,9 @@ class Decoder {
   // Decoded (and, with MOP, fused) instruction at pc, with its cycle cost.
   template <class M>
   Result<Instruction> decode(M& memory, std::uint64_t pc) {
+    // Range first: an out-of-memory pc (even one equal to the empty marker)
+    // never reaches the cache.
+    if (pc >= memory.memory_size()) [[unlikely]] return Error::at_address(ErrorCode::MemOutOfBound, pc);
     Entry& e = cache_[(pc >> 1) & (CACHE_SIZE - 1)];
     if (e.pc == pc) [[likely]] return e.inst;
     auto r = mop_ ? decode_mop(memory, pc) : decode_raw(memory, pc);

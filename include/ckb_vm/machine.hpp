@@ -366,15 +366,129 @@ class DefaultMachine {
   // ---- Running
   // Runs until exit (returns a0 as i8 at ecall 93) or an error.
   //
-  // Reference semantics (ckb-vm's DefaultMachine::run): each instruction is
-  // decoded, its cycles charged, then executed; CyclesExceeded leaves the
-  // instruction unexecuted. run() executes pre-decoded basic blocks whose
-  // cycles are charged up front when the whole block fits under max_cycles,
-  // and falls back to step() otherwise, so exit code, cycles, registers,
-  // memory and errors are those of the step() loop (tests check this).
+  // Which ckb-vm engine this follows (docs/versions.md, "Reference engine"):
+  // CKB nodes run ckb-vm's assembly engine or its TraceMachine, so run()
+  // gives their answer wherever the engines could disagree on success: below
+  // VERSION2 a pc whose low 32 bits name a cached trace runs that trace (the
+  // 32-bit trace-cache alias, reproduced with ckb-vm's exact trace geometry).
+  // Instructions are charged before they execute, as in every ckb-vm engine,
+  // and on error paths cycles, pc and error kind are those of the plain
+  // per-instruction loop, which step() implements.
+  //
+  // Mechanics: run() executes pre-decoded basic blocks whose cycles are
+  // charged up front when the whole block fits under max_cycles, and runs a
+  // block instruction by instruction (charge, execute) otherwise.
   Result<std::int8_t> run() {
     if ((inner_.isa() & ISA_MOP) != 0 && inner_.version() == VERSION0) return ErrorCode::InvalidVersion;
     inner_.set_running(true);
+    // Chosen once per run, never tested per block.
+    return inner_.version() < VERSION2 ? run_loop<true>() : run_loop<false>();
+  }
+
+  // Decodes, charges and executes one instruction: the reference step of
+  // ckb-vm's plain DefaultMachine::run loop.
+  Status step() {
+    auto inst = decoder_.decode(inner_.memory(), inner_.pc());
+    if (!inst.ok()) [[unlikely]] return inst.error();
+    auto charged = inner_.add_cycles(decoder_.cycles_of(*inst));
+    if (!charged.ok()) [[unlikely]] return charged;
+    Instruction trace[2] = {detail::prepare_for_execution(*inst), Instruction{}};
+    trace[1].op = Opcode::TRACE_END;
+    std::uint64_t pc = inner_.pc();
+    detail::link_trace(trace, pc);
+    const Instruction* failed = detail::execute_trace(trace, *this, pc, fault_);
+    inner_.update_pc(pc);
+    inner_.commit_pc();
+    if (failed != nullptr) [[unlikely]] return fault_;
+    return {};
+  }
+
+  // Executes one decoded instruction (as a Decoder returns it; cycles are not
+  // charged) at pc(), which may be any 64-bit value, and moves pc on as
+  // ckb-vm does (past the instruction even when it fails). This is how a
+  // cached trace runs at an aliased pc; tests use it to model ckb-vm engines.
+  Status execute(const Instruction& inst) {
+    using detail::simm;
+    const std::uint64_t pc = inner_.pc();
+    const std::uint64_t next = pc + inst.length;
+    std::uint64_t* x = inner_.regs();
+    std::uint64_t target = next;
+    auto set = [x](std::uint8_t r, std::uint64_t v) {
+      if (r != 0) x[r] = v;
+    };
+    auto branch = [&](bool taken) { target = taken ? pc + simm(inst.imm) : next; };
+    const std::uint64_t a = x[inst.rs1], b = x[inst.rs2];
+    switch (inst.op) {
+      case Opcode::BEQ: branch(a == b); break;
+      case Opcode::BNE: branch(a != b); break;
+      case Opcode::BLT: branch(static_cast<std::int64_t>(a) < static_cast<std::int64_t>(b)); break;
+      case Opcode::BGE: branch(static_cast<std::int64_t>(a) >= static_cast<std::int64_t>(b)); break;
+      case Opcode::BLTU: branch(a < b); break;
+      case Opcode::BGEU: branch(a >= b); break;
+      case Opcode::JAL:
+        set(inst.rd, next);
+        target = pc + simm(inst.imm);
+        break;
+      case Opcode::JALR_V0: {
+        // VERSION0 writes the link before reading rs1 (ckb-vm issue 92).
+        const std::uint64_t base = (inst.rd != 0 && inst.rd == inst.rs1) ? next : a;
+        set(inst.rd, next);
+        target = (base + simm(inst.imm)) & ~std::uint64_t{1};
+        break;
+      }
+      case Opcode::JALR_V1:
+        target = (a + simm(inst.imm)) & ~std::uint64_t{1};
+        set(inst.rd, next);
+        break;
+      case Opcode::AUIPC:
+        set(inst.rd, pc + simm(inst.imm));
+        break;
+      case Opcode::FAR_JUMP_REL:
+        x[registers::RA] = next;
+        target = (pc + simm(inst.imm)) & ~std::uint64_t{1};
+        break;
+      case Opcode::FAR_JUMP_ABS:
+        x[registers::RA] = next;
+        target = simm(inst.imm) & ~std::uint64_t{1};
+        break;
+      case Opcode::ECALL:
+      case Opcode::EBREAK: {
+        inner_.update_pc(next);
+        Status r = inst.op == Opcode::ECALL ? ecall() : ebreak();
+        inner_.commit_pc();
+        return r;
+      }
+      default: {
+        // Everything else ignores pc: run it as a one-instruction trace.
+        Instruction trace[2] = {detail::prepare_for_execution(inst), Instruction{}};
+        trace[1].op = Opcode::TRACE_END;
+        std::uint64_t ignored = 0;
+        const Instruction* failed = detail::execute_trace(trace, *this, ignored, fault_);
+        inner_.update_pc(next);
+        inner_.commit_pc();
+        if (failed != nullptr) [[unlikely]] return fault_;
+        return {};
+      }
+    }
+    inner_.update_pc(target);
+    inner_.commit_pc();
+    return {};
+  }
+
+ private:
+  // Block for pc, decoding it on first use; nullptr when pc is outside
+  // memory or not even its first instruction decodes (step() then reports
+  // the error).
+  const detail::Block* find_block(std::uint64_t pc) {
+    if (pc >= inner_.memory().memory_size()) [[unlikely]] return nullptr;
+    if (const detail::Block* b = blocks_.find(pc)) [[likely]] return b;
+    return blocks_.build(pc, [&](std::uint64_t at) { return decoder_.decode(inner_.memory(), at); });
+  }
+
+  // TraceAlias: VERSION0/1, where ckb-vm's trace caches match pc on its low
+  // 32 bits (see detail::TraceSlots).
+  template <bool TraceAlias>
+  Result<std::int8_t> run_loop() {
     while (inner_.running()) {
       if (pause_.has_interrupted()) [[unlikely]] {
         pause_.free();
@@ -383,16 +497,36 @@ class DefaultMachine {
       if (inner_.reset_signal()) [[unlikely]] {
         decoder_.reset_cache();
         blocks_.clear();
+        traces_.clear();
       }
-      const detail::Block* block = find_block(inner_.pc());
-      const std::uint64_t before = inner_.cycles();
-      const std::uint64_t after = before + (block ? block->cycles : 0);
-      if (block == nullptr || after < before || after > inner_.max_cycles()) {
-        // Undecodable head, or the limit falls inside this block: go one
-        // instruction at a time so errors surface exactly where ckb-vm's
-        // loop reports them.
+      const std::uint64_t entry = inner_.pc();
+      const detail::Block* block = find_block(entry);
+      if (block == nullptr) [[unlikely]] {
+        if constexpr (TraceAlias) {
+          if (entry > 0xffffffffu) {
+            if (auto low = traces_.aliased(entry)) {
+              // ckb-vm runs the trace cached for the low address here.
+              if (const detail::Block* cached = blocks_.find(*low)) {
+                CKB_VM_TRY(run_block_stepwise(*cached));
+                continue;
+              }
+            }
+          }
+          traces_.forget(entry);
+        }
+        // Undecodable or out of range: the reference step reports it.
         auto s = step();
         if (!s.ok()) [[unlikely]] return s.error();
+        continue;
+      }
+      if constexpr (TraceAlias) traces_.record(entry);
+      const std::uint64_t before = inner_.cycles();
+      const std::uint64_t after = before + block->cycles;
+      if (after < before || after > inner_.max_cycles()) [[unlikely]] {
+        // The limit (or an overflow) falls inside this block: charge and run
+        // one instruction at a time, as every ckb-vm engine does, so the
+        // error surfaces exactly where the plain loop reports it.
+        CKB_VM_TRY(run_block_stepwise(*block));
         continue;
       }
       inner_.set_cycles(after);
@@ -410,6 +544,7 @@ class DefaultMachine {
         const std::uint64_t sum = c + b->cycles;
         if (sum < c || sum > inner_.max_cycles()) [[unlikely]] return nullptr;
         inner_.set_cycles(sum);
+        if constexpr (TraceAlias) traces_.record(next_pc);
         return b->code;
       };
       const Instruction* failed = detail::execute_trace(code, *this, pc, fault_, chain);
@@ -426,29 +561,19 @@ class DefaultMachine {
     return exit_code_;
   }
 
-  // Decodes, charges and executes one instruction: the reference step.
-  Status step() {
-    auto inst = decoder_.decode(inner_.memory(), inner_.pc());
-    if (!inst.ok()) [[unlikely]] return inst.error();
-    auto charged = inner_.add_cycles(decoder_.cycles_of(*inst));
-    if (!charged.ok()) [[unlikely]] return charged;
-    Instruction trace[2] = {detail::prepare_for_execution(*inst), Instruction{}};
-    trace[1].op = Opcode::TRACE_END;
-    std::uint64_t pc = inner_.pc();
-    detail::link_trace(trace, pc);
-    const Instruction* failed = detail::execute_trace(trace, *this, pc, fault_);
-    inner_.update_pc(pc);
-    inner_.commit_pc();
-    if (failed != nullptr) [[unlikely]] return fault_;
+  // Runs the instructions of `block` one at a time from pc() (the block's own
+  // pc, or an address aliasing it): charge, then execute, as ckb-vm's trace
+  // engines do. Stops after the block's last instruction or at an error.
+  Status run_block_stepwise(const detail::Block& block) {
+    std::uint64_t at = block.pc;
+    for (std::uint32_t i = 0; i < block.count; ++i) {
+      auto inst = decoder_.decode(inner_.memory(), at);
+      if (!inst.ok()) [[unlikely]] return inst.error();
+      CKB_VM_TRY(inner_.add_cycles(decoder_.cycles_of(*inst)));
+      CKB_VM_TRY(execute(*inst));
+      at += inst->length;
+    }
     return {};
-  }
-
- private:
-  // Block for pc, decoding it on first use; nullptr when not even its first
-  // instruction decodes (step() then reports the error).
-  const detail::Block* find_block(std::uint64_t pc) {
-    if (const detail::Block* b = blocks_.find(pc)) [[likely]] return b;
-    return blocks_.build(pc, [&](std::uint64_t at) { return decoder_.decode(inner_.memory(), at); });
   }
 
   Result<std::uint64_t> finish_load(std::uint64_t elf_bytes, std::span<const Bytes> args) {
@@ -469,7 +594,8 @@ class DefaultMachine {
   std::unique_ptr<Debugger<Core>> debugger_;
   Pause pause_;
   Decoder decoder_;
-  detail::BlockCache blocks_;
+  detail::BlockCache blocks_{inner_.version() < VERSION2};
+  detail::TraceSlots traces_;
   Error fault_{};
   std::int8_t exit_code_ = 0;
 };

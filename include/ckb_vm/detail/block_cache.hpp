@@ -4,6 +4,12 @@
 // cap, followed by a TRACE_END sentinel. Its total cycles are precomputed so
 // the run loop charges a whole block with one addition.
 //
+// For VERSION0/1 blocks follow the geometry of ckb-vm's trace cache exactly
+// (at most 16 instructions, ending after ckb-vm's basic-block-end set, which
+// also holds AUIPC, FENCE and FENCE.I), so that every block entry is a trace
+// start in ckb-vm's TraceMachine and assembly engine; TraceSlots below then
+// reproduces which trace each of their 8,192 slots holds.
+//
 // Blocks and their instructions live in chunked storage whose addresses never
 // move, so the interpreter can chain from block to block through raw
 // pointers; a direct-mapped front table keyed by pc finds them, backed by a
@@ -12,7 +18,9 @@
 
 #include <cstdint>
 #include <deque>
+#include <algorithm>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -29,13 +37,25 @@ struct Block {
   std::uint32_t count = 0;
 };
 
+// ckb-vm 0.24's basic-block-end opcodes (OP_AUIPC..=OP_FAR_JUMP_ABS): the
+// ops after which its trace builders stop.
+constexpr bool ends_ckb_vm_trace(Opcode op) noexcept {
+  return is_block_end(op) || op == Opcode::AUIPC || op == Opcode::FENCE || op == Opcode::FENCEI;
+}
+
 class BlockCache {
  public:
   static constexpr std::size_t FRONT_SIZE = 1 << 12;
   static constexpr std::uint32_t MAX_BLOCK_INSTRUCTIONS = 64;
+  // ckb-vm's TRACE_ITEM_LENGTH.
+  static constexpr std::uint32_t CKB_VM_TRACE_INSTRUCTIONS = 16;
   static constexpr std::size_t CHUNK_INSTRUCTIONS = 1 << 14;
 
-  BlockCache() : front_(std::make_unique<FrontEntry[]>(FRONT_SIZE)) { clear(); }
+  // ckb_vm_geometry: build blocks as ckb-vm's trace cache builds traces.
+  explicit BlockCache(bool ckb_vm_geometry = false)
+      : front_(std::make_unique<FrontEntry[]>(FRONT_SIZE)), ckb_vm_geometry_(ckb_vm_geometry) {
+    clear();
+  }
 
   void clear() {
     for (std::size_t i = 0; i < FRONT_SIZE; ++i) front_[i] = FrontEntry{INVALID_PC, nullptr};
@@ -45,6 +65,8 @@ class BlockCache {
     chunk_used_ = CHUNK_INSTRUCTIONS;
   }
 
+  // An empty entry holds the all-ones pc with a null block, so even a lookup
+  // of that pc correctly finds nothing (no block can start there).
   const Block* find(std::uint64_t pc) {
     FrontEntry& f = front_[slot(pc)];
     if (f.pc == pc) [[likely]] return f.block;
@@ -62,7 +84,8 @@ class BlockCache {
     std::uint64_t at = pc;
     std::uint64_t cycles = 0;
     bool slow = false;
-    while (scratch_.size() < MAX_BLOCK_INSTRUCTIONS) {
+    const std::uint32_t cap = ckb_vm_geometry_ ? CKB_VM_TRACE_INSTRUCTIONS : MAX_BLOCK_INSTRUCTIONS;
+    while (scratch_.size() < cap) {
       auto r = decode(at);
       if (!r.ok()) break;
       const Instruction& in = *r;
@@ -72,7 +95,7 @@ class BlockCache {
       if (in.cycles == UINT32_MAX || sum < cycles) slow = true;
       cycles = sum;
       scratch_.push_back(prepare_for_execution(in));
-      const bool last = ends_trace(in, at);
+      const bool last = ends_trace(in, at) || (ckb_vm_geometry_ && ends_ckb_vm_trace(in.op));
       at += in.length;
       if (last) break;
     }
@@ -119,6 +142,51 @@ class BlockCache {
   std::vector<std::unique_ptr<Instruction[]>> chunks_;
   std::size_t chunk_used_ = CHUNK_INSTRUCTIONS;
   std::vector<Instruction> scratch_;
+  bool ckb_vm_geometry_ = false;
+};
+
+// Which trace each slot of ckb-vm's VERSION0/1 trace cache holds. ckb-vm's
+// TraceMachine and assembly engine keep 8,192 slots indexed by (pc >> 2) &
+// 8191 and, below VERSION2, treat a slot as a hit when the low 32 bits of pc
+// equal the address the trace was built at (a bug of the x86-64 engine that
+// TraceMachine copies on purpose, ckb-vm PRs 425/426). A jump to
+// address + k * 2^32 then runs the cached instructions at the high pc instead
+// of failing to fetch. Traces are only built where decoding succeeds, so a
+// recorded address is below the memory size and never equals the empty
+// marker; slots survive pause/resume within one machine and are emptied by
+// reset, as in ckb-vm.
+class TraceSlots {
+ public:
+  static constexpr std::size_t SIZE = 8192;
+
+  void clear() noexcept {
+    if (slots_) std::fill_n(slots_.get(), SIZE, EMPTY);
+  }
+  // A trace was built or entered at pc (pc < memory size).
+  void record(std::uint64_t pc) {
+    if (!slots_) [[unlikely]] {
+      slots_ = std::make_unique<std::uint64_t[]>(SIZE);
+      std::fill_n(slots_.get(), SIZE, EMPTY);
+    }
+    slots_[slot(pc)] = pc;
+  }
+  // The address of the trace that ckb-vm would run for a pc it cannot fetch
+  // from, if the slot aliases it; pc is above 32 bits.
+  std::optional<std::uint64_t> aliased(std::uint64_t pc) const noexcept {
+    if (!slots_) return std::nullopt;
+    const std::uint64_t held = slots_[slot(pc)];
+    if (held == (pc & 0xffffffffu)) return held;
+    return std::nullopt;
+  }
+  // ckb-vm empties the slot before trying to build a trace that then fails.
+  void forget(std::uint64_t pc) noexcept {
+    if (slots_) slots_[slot(pc)] = EMPTY;
+  }
+
+ private:
+  static constexpr std::uint64_t EMPTY = ~std::uint64_t{0};
+  static std::size_t slot(std::uint64_t pc) noexcept { return (pc >> 2) & (SIZE - 1); }
+  std::unique_ptr<std::uint64_t[]> slots_;  // allocated on first use (VERSION0/1 only)
 };
 
 }  // namespace ckb_vm::detail
