@@ -263,3 +263,144 @@ TEST_CASE("parity: a jump to pc UINT64_MAX is MemOutOfBound, not a run of the co
     }
   });
 }
+
+// ---------------------------------------------------------------------------
+// The VERSION0/1 trace-cache alias. ckb-vm's TraceMachine and assembly engine
+// (what CKB nodes run) match a trace slot on the low 32 bits of pc below
+// VERSION2, so a jump to a cached trace's address + k * 2^32 runs that trace
+// at the high pc; the plain loop (step()) fails the fetch. run() follows the
+// node's engines. Expected values are what ckb-vm 0.24.12 printed for these
+// very ELFs: `--machine trace` and `--machine asm` agree on every success;
+// `--machine interp` gives MemOutOfBound.
+
+namespace {
+
+constexpr unsigned T0 = 5, T1 = 6, T4 = 29, A3 = 13;
+
+// Caches four traces at A = 0x10100 in a warm-up pass (16 addi | 4 addi + beq
+// | jalr t1 | jalr t4), then jumps to H = A + 5 * 2^32: the high pc runs the
+// cached traces, looping until a0 == 60, and leaves to the low exit code
+// through the last trace. Splitting the 20 addi at 16 is ckb-vm's trace
+// geometry: with any other split the trace at A + 64 is missing and the run
+// ends with MemOutOfBound.
+std::vector<std::uint8_t> alias_program() {
+  std::vector<std::uint32_t> w(64 + 23, rv::nop());
+  int k = 0;
+  for (std::uint32_t word : {rv::lui(T1, 0x50), rv::slli(T1, T1, 16), rv::lui(T0, 0x10), rv::addi(T0, T0, 0x100),
+                             rv::add(T1, T1, T0), rv::lui(T4, 0x10), rv::addi(T4, T4, 0x80), rv::li(A0, 40),
+                             rv::li(A3, 60), rv::jalr(ZERO, T0, 0)})
+    w[k++] = word;
+  k = 32;  // 0x10080: second pass
+  w[k++] = rv::li(A0, 0);
+  w[k++] = rv::lui(T4, 0x10);
+  w[k++] = rv::addi(T4, T4, 0xc0);
+  w[k] = rv::jal(ZERO, (0x10100 + 84) - (0x10000 + 4 * k));
+  k = 48;  // 0x100c0: exit
+  w[k++] = rv::li(A7, 93);
+  w[k++] = rv::ecall();
+  k = 64;  // 0x10100: A
+  for (int i = 0; i < 20; ++i) w[k++] = rv::addi(A0, A0, 1);
+  w[k++] = rv::beq(A0, A3, 8);
+  w[k++] = rv::jalr(ZERO, T1, 0);
+  w[k++] = rv::jalr(ZERO, T4, 0);
+  const auto code = rv::bytes(w);
+  return elf_with_code(code, code.size());
+}
+
+// The shape of ckb-vm's own `asm_trace_bug`: a two-instruction trace at
+// 0x10018 (addi a0; jalr t1) whose jump goes to 0x10018 + 7 * 2^32, so the
+// aliasing engines loop until the cycle limit.
+std::vector<std::uint8_t> alias_loop_program() {
+  const auto code = rv::bytes({rv::lui(T0, 0x10), rv::addi(T0, T0, 0x18), rv::lui(T1, 0x70), rv::slli(T1, T1, 16),
+                               rv::add(T1, T1, T0), rv::jal(ZERO, 4), rv::addi(A0, A0, 1), rv::jalr(ZERO, T1, 0)});
+  return elf_with_code(code, code.size());
+}
+
+}  // namespace
+
+TEST_CASE("parity: VERSION0/1 run cached traces at pc + k * 2^32 as CKB's engines do; VERSION2 does not") {
+  const auto elf = alias_program();
+  for_each_memory([&](Runner run) {
+    for (const Cfg cfg : {Cfg{IMC, VERSION0}, Cfg{IMC, VERSION1}, Cfg{IMCB_MOP, VERSION1}}) {
+      CAPTURE(cfg.isa);
+      CAPTURE(cfg.version);
+      // ckb-vm trace and asm: exit=60 cycles=105; interp: MemOutOfBound cycles=37
+      const Outcome o = run(elf, cfg.isa, cfg.version, UINT64_MAX);
+      REQUIRE(o.ok);
+      CHECK(o.exit == 60);
+      CHECK(o.cycles == 105);
+      CHECK(o.pc == 0x100c8);
+      // The limit falling inside aliased traces: cycles charged instruction by
+      // instruction, as TraceMachine does (values from `--machine trace`).
+      for (std::uint64_t limit : {37u, 38u, 50u, 80u, 100u, 104u}) {
+        CAPTURE(limit);
+        const Outcome c = run(elf, cfg.isa, cfg.version, limit);
+        CHECK_FALSE(c.ok);
+        CHECK(c.error == ErrorCode::CyclesExceeded);
+        CHECK(c.cycles == limit);
+      }
+      CHECK(run(elf, cfg.isa, cfg.version, 105).ok);
+    }
+    for (const Cfg cfg : {Cfg{IMC, VERSION2}, Cfg{IMCB_MOP, VERSION2}}) {
+      CAPTURE(cfg.isa);
+      // every ckb-vm engine: MemOutOfBound cycles=37 at pc 0x5_0001_0100
+      const Outcome o = run(elf, cfg.isa, cfg.version, UINT64_MAX);
+      CHECK_FALSE(o.ok);
+      CHECK(o.error == ErrorCode::MemOutOfBound);
+      CHECK(o.cycles == 37);
+      CHECK(o.pc == 0x500010100);
+    }
+  });
+}
+
+TEST_CASE("parity: an asm_trace_bug-shaped loop ends CyclesExceeded on VERSION0/1 and MemOutOfBound on VERSION2") {
+  const auto elf = alias_loop_program();
+  for_each_memory([&](Runner run) {
+    for (const Cfg cfg : {Cfg{IMC, VERSION0}, Cfg{IMCB_MOP, VERSION1}}) {
+      CAPTURE(cfg.version);
+      // ckb-vm trace and asm: CyclesExceeded cycles=2000
+      const Outcome o = run(elf, cfg.isa, cfg.version, 2000);
+      CHECK_FALSE(o.ok);
+      CHECK(o.error == ErrorCode::CyclesExceeded);
+      CHECK(o.cycles == 2000);
+      CHECK(o.pc == 0x700010018);
+    }
+    // ckb-vm (every engine): MemOutOfBound cycles=8
+    const Outcome o = run(elf, IMCB_MOP, VERSION2, 2000);
+    CHECK(o.error == ErrorCode::MemOutOfBound);
+    CHECK(o.cycles == 8);
+  });
+}
+
+TEST_CASE("step() stays the plain loop: it never runs an aliased trace") {
+  const auto elf = alias_program();
+  auto built = MachineBuilder<>().isa(IMC).version(VERSION1).instruction_cycle_func(constant_cycles).build();
+  REQUIRE(built.ok());
+  auto m = std::move(*built);
+  REQUIRE(m.load_program(Bytes(elf.data(), elf.size()), std::vector<std::string>{}).ok());
+  Status s;
+  while ((s = m.step()).ok()) {
+  }
+  CHECK(s.error().code == ErrorCode::MemOutOfBound);
+  CHECK(m.cycles() == 37);
+  CHECK(m.pc() == 0x500010100);
+}
+
+TEST_CASE("the trace-slot state is emptied by reset and not shared between machines") {
+  const auto elf = alias_program();
+  auto built = MachineBuilder<>().isa(IMC).version(VERSION1).instruction_cycle_func(constant_cycles).build();
+  REQUIRE(built.ok());
+  auto m = std::move(*built);
+  REQUIRE(m.load_program(Bytes(elf.data(), elf.size()), std::vector<std::string>{}).ok());
+  auto first = m.run();
+  REQUIRE(first.ok());
+  CHECK(*first == 60);
+  // Jumping straight to the high address: a reset machine has no traces.
+  m.reset(UINT64_MAX);
+  REQUIRE(m.load_program(Bytes(elf.data(), elf.size()), std::vector<std::string>{}).ok());
+  m.update_pc(0x500010100);
+  m.commit_pc();
+  auto r = m.run();
+  CHECK_FALSE(r.ok());
+  CHECK(r.error().code == ErrorCode::MemOutOfBound);
+}
