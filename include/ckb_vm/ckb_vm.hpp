@@ -11,6 +11,8 @@
 //                    DefaultCoreMachine, DefaultMachine, MachineBuilder
 #pragma once
 
+#include "detail/config.hpp"
+
 #include "constants.hpp"
 #include "cost_model.hpp"
 #include "decoder.hpp"

@@ -4,6 +4,8 @@
 // version select decoding rules).
 #pragma once
 
+#include "detail/config.hpp"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>

@@ -4,6 +4,8 @@
 // the Instruction record, so it must be a pure function of the instruction.
 #pragma once
 
+#include "detail/config.hpp"
+
 #include <cstdint>
 
 #include "instruction.hpp"

@@ -12,6 +12,8 @@
 // as signed byte offsets ("beq a0, a1, 16"). The CLI's --trace uses this.
 #pragma once
 
+#include "detail/config.hpp"
+
 #include <cstdint>
 #include <initializer_list>
 #include <optional>

@@ -77,6 +77,8 @@
 // 0.2.3 release commit (0120ace) and the 0.4.0 tag.
 #pragma once
 
+#include "detail/config.hpp"
+
 #include <concepts>
 #include <cstddef>
 #include <cstdint>

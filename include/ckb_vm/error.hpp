@@ -6,6 +6,8 @@
 // -fno-exceptions work.
 #pragma once
 
+#include "detail/config.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>

@@ -6,6 +6,8 @@
 // opcode (e.g. LB_V0 vs LB_V1), so version quirks cost nothing at run time.
 #pragma once
 
+#include "detail/config.hpp"
+
 #include <cstdint>
 #include <string_view>
 

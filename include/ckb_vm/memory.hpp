@@ -74,6 +74,8 @@
 // anew.
 #pragma once
 
+#include "detail/config.hpp"
+
 #include <algorithm>
 #include <concepts>
 #include <cstdint>

@@ -22,6 +22,8 @@
 // it: a run resumed from a snapshot starts with an empty call stack.
 #pragma once
 
+#include "detail/config.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>

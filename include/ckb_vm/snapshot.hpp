@@ -32,6 +32,8 @@
 // log by default (see SnapshotScan).
 #pragma once
 
+#include "detail/config.hpp"
+
 #include <array>
 #include <cstdint>
 #include <span>

@@ -87,6 +87,8 @@
 //   a page of 2^64) is MemOutOfBound; ckb-vm panics or wraps there.
 #pragma once
 
+#include "detail/config.hpp"
+
 #include <algorithm>
 #include <array>
 #include <concepts>

@@ -50,6 +50,8 @@
 // encode succeeds, and encode(decode(b)) == b whenever decode succeeds.
 #pragma once
 
+#include "detail/config.hpp"
+
 #include <array>
 #include <concepts>
 #include <cstdint>

@@ -5,6 +5,8 @@
 // part of the public API; include <ckb_vm/memory.hpp> instead.
 #pragma once
 
+#include "config.hpp"
+
 #include <bit>
 #include <cstdint>
 #include <cstdlib>

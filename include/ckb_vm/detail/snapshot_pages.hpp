@@ -3,6 +3,8 @@
 // Not part of the public API.
 #pragma once
 
+#include "config.hpp"
+
 #include <algorithm>
 #include <concepts>
 #include <cstdint>
