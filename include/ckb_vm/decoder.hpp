@@ -6,6 +6,8 @@
 // machine is reset (see DefaultMachine::run).
 #pragma once
 
+#include "detail/config.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <optional>

@@ -11,6 +11,8 @@
 // MachineBuilder puts one together.
 #pragma once
 
+#include "detail/config.hpp"
+
 #include <array>
 #include <atomic>
 #include <cstdint>

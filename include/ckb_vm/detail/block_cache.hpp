@@ -16,6 +16,8 @@
 // hash map so an evicted block is found again instead of re-decoded.
 #pragma once
 
+#include "config.hpp"
+
 #include <cstdint>
 #include <deque>
 #include <algorithm>

@@ -21,6 +21,8 @@
 //   next_pc even when an instruction fails).
 #pragma once
 
+#include "config.hpp"
+
 #include <bit>
 #include <cstdint>
 
