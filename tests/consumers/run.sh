@@ -5,7 +5,9 @@
 #   - find_package(ckb_vm 0.1 CONFIG REQUIRED) against that prefix;
 #   - FetchContent and add_subdirectory of this checkout (which must not add
 #     ckb_vm's tests or examples to the consumer);
-#   - find_package(ckb_vm 99.0 ...) must fail to configure.
+#   - find_package(ckb_vm 99.0 ...) must fail to configure;
+#   - `cmake --install` of a configured, unbuilt tree installs the headers only, and
+#     the "tools" component installs ckb-vm-run.
 # Usage: tests/consumers/run.sh   (from anywhere; works in a temporary directory)
 set -euo pipefail
 
@@ -73,6 +75,34 @@ if ((layout_ok)); then
 else
   bad "installed layout"
   (cd "$prefix" && find . -type f | sort)
+fi
+
+# --- install from a configured but unbuilt tree (examples on, as at top level) --
+# A plain `cmake --install` installs headers and package files without building
+# anything; ckb-vm-run is only in the "tools" component.
+unbuilt="$work/build-unbuilt"
+prefix_unbuilt="$work/prefix-unbuilt"
+if cmake_run "$work/unbuilt.log" cmake -S "$root" -B "$unbuilt" -DCMAKE_BUILD_TYPE=Release \
+     -DCKB_VM_BUILD_TESTS=OFF -DCKB_VM_BUILD_EXAMPLES=ON -DCKB_VM_BUILD_BENCH=OFF -DCKB_VM_INSTALL=ON &&
+   cmake_run "$work/unbuilt.log" cmake --install "$unbuilt" --prefix "$prefix_unbuilt" &&
+   [[ -f "$prefix_unbuilt/include/ckb_vm/ckb_vm.hpp" && -f "$prefix_unbuilt/share/ckb_vm/ckb_vmConfig.cmake" ]] &&
+   [[ ! -e "$prefix_unbuilt/bin" ]] &&
+   [[ ! -e "$unbuilt/examples/ckb-vm-run" ]]; then
+  ok "cmake --install of a configured, unbuilt tree installs the headers and builds nothing"
+else
+  ls -R "$prefix_unbuilt" 2>/dev/null | head -n 20 || true
+  bad "cmake --install of a configured, unbuilt tree"
+fi
+# The tools component, once its target is built, installs bin/ckb-vm-run and nothing else.
+if cmake_run "$work/unbuilt.log" cmake --build "$unbuilt" --target ckb-vm-run &&
+   cmake_run "$work/unbuilt.log" cmake --install "$unbuilt" --prefix "$work/prefix-tools" --component tools &&
+   [[ -x "$work/prefix-tools/bin/ckb-vm-run" ]] &&
+   [[ $(cd "$work/prefix-tools" && find . -type f | wc -l) -eq 1 ]] &&
+   "$work/prefix-tools/bin/ckb-vm-run" --help >/dev/null; then
+  ok "cmake --install --component tools installs bin/ckb-vm-run"
+else
+  (cd "$work/prefix-tools" 2>/dev/null && find . -type f) || true
+  bad "cmake --install --component tools"
 fi
 
 # --- consumers ----------------------------------------------------------------
