@@ -194,6 +194,14 @@ class CallStackProfiler {
 
   std::uint64_t total_cycles() const noexcept { return total_; }
 
+  // The call stack as recorded so far, outermost first, ending with the function
+  // containing `pc` (where execution stopped): "main;foo;bar".
+  std::string call_stack(std::uint64_t pc) const {
+    std::string out = stack_.empty() ? std::string() : path(stack_.back().node);
+    if (!out.empty()) out += ';';
+    return out + function_name(symbols_.find(pc));
+  }
+
   // Folded stacks, sorted, one "a;b;c cycles\n" line per stack with cycles.
   std::string folded() const {
     std::vector<std::string> lines;

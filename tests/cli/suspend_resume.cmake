@@ -65,14 +65,14 @@ foreach(stop IN LISTS stops)
     message(FATAL_ERROR "suspending at ${stop}: '${line}', snapshot file missing or cycles beyond the limit")
   endif()
   message(STATUS "${line}")
-  # Options and arguments are in the snapshot file: resuming needs only it and the program.
+  # Options are in the snapshot file: resuming needs only it, the program and (as a user
+  # repeating the command gives them) the same ARGS.
   set(resume_args --resume "${file}")
   set(run_options ${resume_options})
-  set(args "")
   math(EXPR k "${k} + 1")
 endforeach()
 
-run_cli(resumed resumed_status ${resume_args} ${resume_options} "${PROGRAM}")
+run_cli(resumed resumed_status ${resume_args} ${resume_options} "${PROGRAM}" ${args})
 message(STATUS "resumed:       ${resumed}")
 if(NOT resumed STREQUAL reference OR NOT resumed_status EQUAL reference_status)
   message(FATAL_ERROR "resumed run printed '${resumed}' (status ${resumed_status}); "
