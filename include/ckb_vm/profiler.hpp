@@ -18,7 +18,7 @@
 //
 // Drive it with DefaultMachine::step() (one instruction per call) and decode
 // the same instruction with a Decoder of the machine's ISA and version; see
-// examples/ckb-vm-run.cpp (--pprof). A profile only sees instructions fed to
+// examples/ckb-vm-run/ (--pprof). A profile only sees instructions fed to
 // it: a run resumed from a snapshot starts with an empty call stack.
 #pragma once
 
