@@ -94,7 +94,8 @@ struct Outcome {
 
   std::string result_line() const {
     char buf[96];
-    if (!loaded) return "load-error=" + std::string(error.name());
+    // A load error is reported as ckb-vm-oracle does: an error with 0 cycles.
+    if (!loaded) return "error=" + std::string(error.name()) + " cycles=0";
     if (ok) std::snprintf(buf, sizeof buf, "exit=%d cycles=%llu", exit, static_cast<unsigned long long>(cycles));
     else
       std::snprintf(buf, sizeof buf, "error=%s cycles=%llu", std::string(error.name()).c_str(),
