@@ -94,12 +94,18 @@ export RUN ORACLE RVGEN vflag engines combos
 # verdicts: ok, known (allowed engine difference), excluded, skipped, MISMATCH.
 check_program() {
   local elf=$1 name cost
-  name=$(basename "$elf")
+  name=${elf##*/}
   # One program in four with constant cycles, as in the CI test.
   if [ $(( $(cksum <"$elf" | cut -d' ' -f1) % 4 )) -eq 0 ]; then cost=constant; else cost=estimate; fi
+  # First line of $1 as "exit=<c> cycles=<n>" / "error=<Kind> cycles=<n>" into REPLY (no forks).
   norm() {
-    sed -E -n '1{s/^(exit=-?[0-9]+) .*cycles=([0-9]+).*$/\1 cycles=\2/;s/^error=([A-Za-z]+).* cycles=([0-9]+)$/error=\1 cycles=\2/;p}'
+    local line=${1%%$'\n'*}
+    REPLY=""
+    if [[ $line =~ ^(exit=-?[0-9]+)\ .*cycles=([0-9]+) ]]; then REPLY="${BASH_REMATCH[1]} cycles=${BASH_REMATCH[2]}";
+    elif [[ $line =~ ^error=([A-Za-z]+).*\ cycles=([0-9]+)$ ]]; then REPLY="error=${BASH_REMATCH[1]} cycles=${BASH_REMATCH[2]}"; fi
   }
+  local errfile
+  errfile=$(mktemp /tmp/ckb-vm-diff-stderr.XXXXXX)
   for combo in $combos; do
     local isa=${combo%%:*} ver=${combo##*:}
     local limits="150000" done_limits="" ample=1
@@ -109,35 +115,40 @@ check_program() {
       case " $done_limits " in *" $mc "*) continue ;; esac
       done_limits="$done_limits $mc"
       local cfg="--isa $isa --version $ver --cost $cost --max-cycles $mc"
-      local ours model_out mline aliased maxbytes rules
-      ours=$("$RUN" $vflag "$ver" --isa "$isa" --cost "$cost" --max-cycles "$mc" "$elf" 2>/tmp/ckb-vm-diff-stderr.$$ | norm)
+      local ours model_out mline aliased=0 maxbytes=0 rules=""
+      norm "$("$RUN" $vflag "$ver" --isa "$isa" --cost "$cost" --max-cycles "$mc" "$elf" 2>"$errfile")"
+      ours=$REPLY
       if [ -z "$ours" ]; then
-        # ckb-vm-run reports a load failure on stderr only ("cannot load ...: <Kind> ..."):
-        # read it as the oracle's "error=<Kind> cycles=0".
-        ours=$(sed -E -n 's/^ckb-vm-run: cannot load .*: ([A-Za-z]+)( .*)?$/error=\1 cycles=0/p' /tmp/ckb-vm-diff-stderr.$$ | head -1)
-        [ -z "$ours" ] || echo "note cli-load-error-on-stderr $name [$cfg] $ours"
+        # ckb-vm-run reports a load failure on stderr only ("cannot load ...: <Kind> ..." or
+        # "... is not a valid RISC-V ELF program: <Kind>: ..."): read it as the oracle's
+        # "error=<Kind> cycles=0".
+        local e
+        e=$(<"$errfile")
+        if [[ $e =~ (cannot\ load\ .*|is\ not\ a\ valid\ RISC-V\ ELF\ program):\ ([A-Za-z]+) ]]; then
+          ours="error=${BASH_REMATCH[2]} cycles=0"
+          echo "note cli-load-error-on-stderr $name [$cfg] $ours"
+        fi
       fi
-      rm -f /tmp/ckb-vm-diff-stderr.$$
       model_out=$("$RVGEN" model --isa "$isa" --version "$ver" --cost "$cost" --max-cycles "$mc" "$elf" 2>/dev/null)
-      mline=$(printf '%s\n' "$model_out" | norm)
-      aliased=$(printf '%s\n' "$model_out" | sed -n 's/.*aliased_hits=\([0-9]*\).*/\1/p')
-      maxbytes=$(printf '%s\n' "$model_out" | sed -n 's/.*max_trace_bytes=\([0-9]*\).*/\1/p')
-      rules=$(printf '%s\n' "$model_out" | sed -n 's/^rules=//p')
-      [ -n "$aliased" ] || aliased=0
-      [ -n "$maxbytes" ] || maxbytes=0
+      norm "$model_out"
+      mline=$REPLY
+      [[ $model_out =~ aliased_hits=([0-9]+) ]] && aliased=${BASH_REMATCH[1]}
+      [[ $model_out =~ max_trace_bytes=([0-9]+) ]] && maxbytes=${BASH_REMATCH[1]}
+      [[ $model_out =~ rules=([^$'\n']*) ]] && rules=${BASH_REMATCH[1]}
       local tag="$name [$cfg] aliased=$aliased trace_bytes=$maxbytes"
       if [ "$rules" = ok ]; then echo "ok rules $tag"; else echo "MISMATCH rules $tag ours=$ours model=$mline rules=$rules"; fi
       for eng in $engines; do
         local other
-        other=$("$ORACLE" --machine "$eng" --isa "$isa" --version "$ver" --cost "$cost" --max-cycles "$mc" "$elf" 2>/dev/null | norm)
+        norm "$("$ORACLE" --machine "$eng" --isa "$isa" --version "$ver" --cost "$cost" --max-cycles "$mc" "$elf" 2>/dev/null)"
+        other=$REPLY
         case $eng in
           interp)
             if [ "$aliased" != 0 ]; then echo "skipped interp $tag ours=$ours interp=$other (aliased)";
-            elif [ "$ours" = "$other" ]; then echo "ok interp $tag";
+            elif [ -n "$ours" ] && [ "$ours" = "$other" ]; then echo "ok interp $tag";
             else echo "MISMATCH interp $tag ours=$ours interp=$other"; fi ;;
           trace|asm)
             if [ "$eng" = trace ]; then
-              if [ "$mline" = "$other" ]; then echo "ok model-vs-trace $tag";
+              if [ -n "$mline" ] && [ "$mline" = "$other" ]; then echo "ok model-vs-trace $tag";
               else echo "MISMATCH model-vs-trace $tag model=$mline trace=$other"; fi
             fi
             if [ "$eng" = asm ] && [ "$maxbytes" -ge 256 ]; then
@@ -165,6 +176,7 @@ check_program() {
       fi
     done
   done
+  rm -f "$errfile"
 }
 export -f check_program
 

@@ -2,9 +2,13 @@
 // ELF files, and runs one ELF through this library's engines and the
 // trace-machine model for tests/differential/oracle_compare.sh.
 //
-//   ckb_vm_rvgen gen --seed S --count N [--first I] [--print-hash] [--no-b] [--no-a] --out DIR
+//   ckb_vm_rvgen gen --seed S --count N [--first I] [--print-hash never|always|auto]
+//                    [--no-b] [--no-a] --out DIR
 //       writes DIR/p<I>.elf for programs I .. I+N-1 of seed S and appends
-//       "<file>\t<program seed>\t<features>" lines to DIR/manifest.tsv
+//       "<file>\t<program seed>\t<features>" lines to DIR/manifest.tsv.
+//       --print-hash: programs print their hash with CKB's debug syscall 2177
+//       before exiting (default never; auto = as tests/test_differential.cpp
+//       does, so program I is exactly the test's program I)
 //   ckb_vm_rvgen model [--isa ISA] [--version V] [--cost estimate|constant] [--max-cycles N] ELF
 //       prints, like ckb-vm-run and ckb-vm-oracle, a first line
 //       "exit=<code> cycles=<n>" or "error=<Kind> cycles=<n>" for the trace
@@ -28,7 +32,8 @@ namespace {
 [[noreturn]] void usage(const std::string& msg) {
   std::fprintf(stderr,
                "ckb_vm_rvgen: %s\n"
-               "usage: ckb_vm_rvgen gen --seed S --count N [--first I] [--print-hash] [--no-b] [--no-a] --out DIR\n"
+               "usage: ckb_vm_rvgen gen --seed S --count N [--first I] [--print-hash never|always|auto] [--no-b] [--no-a] "
+               "--out DIR\n"
                "       ckb_vm_rvgen model [--isa ISA] [--version 0|1|2] [--cost estimate|constant] "
                "[--max-cycles N] ELF\n",
                msg.c_str());
@@ -67,7 +72,7 @@ std::uint8_t parse_isa(std::string s) {
 int gen(int argc, char** argv) {
   std::uint64_t seed = 1, count = 0, first = 0;
   bool have_seed = false, have_count = false;
-  std::string out;
+  std::string out, print = "never";
   rvgen::Options opt;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
@@ -79,7 +84,10 @@ int gen(int argc, char** argv) {
     else if (a == "--count") count = number(value()), have_count = true;
     else if (a == "--first") first = number(value());
     else if (a == "--out") out = value();
-    else if (a == "--print-hash") opt.print_hash = true;
+    else if (a == "--print-hash") {
+      print = value();
+      if (print != "never" && print != "always" && print != "auto") usage("--print-hash must be never, always or auto");
+    }
     else if (a == "--no-b") opt.use_b = false;
     else if (a == "--no-a") opt.use_a = false;
     else usage("unknown option " + a);
@@ -90,6 +98,8 @@ int gen(int argc, char** argv) {
   std::uint64_t written = 0;
   for (std::uint64_t i = first; i < first + count; ++i) {
     const std::uint64_t pseed = rvgen::program_seed(seed, i);
+    // auto: the rule of tests/test_differential.cpp, so program i is the test's program i.
+    opt.print_hash = print == "always" || (print == "auto" && (pseed & 3) == 0);
     const rvgen::Program p = rvgen::generate(pseed, opt);
     if (p.elf.empty()) continue;
     const std::string name = "p" + std::to_string(i) + ".elf";

@@ -671,6 +671,7 @@ inline void Generator::memory_op() {
   std::uint64_t addr = 0;
   bool store = rng_.chance(1, 2);
   bool risky = false;  // may end the program (in some versions)
+  const char* tag = nullptr;
   switch (rng_.below(14)) {
     case 0: case 1: case 2: case 3: case 4:
       addr = Layout::SCRATCH + 16 + rng_.below(Layout::SCRATCH_SIZE - 32);
@@ -688,37 +689,40 @@ inline void Generator::memory_op() {
     case 8:  // data segment (frozen in VERSION0, so stores are risky)
       addr = Layout::DATA + rng_.below(Layout::DATA_SIZE - 16);
       risky = store;
-      feat("data_seg");
+      tag = "data_seg";
       break;
     case 9:  // read-only segment / code (stores fail)
       addr = rng_.chance(1, 2) ? Layout::RO + rng_.below(64) : Layout::CODE + rng_.below(256);
       risky = store;
-      feat("ro_or_code");
+      tag = "ro_or_code";
       break;
     case 10:  // end of the data segment: into unmapped (writable) memory
       addr = Layout::DATA + Layout::DATA_SIZE - rng_.below(9);
       risky = store;
-      feat("page_cross");
+      tag = "data_end";
       break;
     case 11:  // end of memory (VERSION0 cannot read the last bytes)
       addr = Layout::MEMORY - 1 - rng_.below(16);
       risky = true;
-      feat("mem_end");
+      tag = "mem_end";
       break;
     case 12:
       base = rs();
       risky = true;
+      tag = "random_base";
       break;
     default:
       addr = rng_.chance(1, 2) ? Layout::MEMORY + rng_.below(64) : rng_.next();
       risky = true;
-      feat("oob");
+      tag = "oob";
       break;
   }
   if (risky && !hazard()) {
     base = T6;
     addr = Layout::SCRATCH + 16 + rng_.below(Layout::SCRATCH_SIZE - 32);
+    tag = nullptr;
   }
+  if (tag != nullptr) feat(tag);
   std::int32_t off = static_cast<std::int32_t>(rng_.range(-16, 16));
   if (base == SP) off = -static_cast<std::int32_t>(rng_.range(8, 2040));
   if (base == T6) li64(T6, T5, addr - static_cast<std::uint64_t>(static_cast<std::int64_t>(off)));
