@@ -280,32 +280,56 @@ TEST_CASE("machine: ebreak calls the debugger, and is a no-op without one") {
 }
 
 TEST_CASE("machine: pause from another thread, then resume") {
-  const std::vector<std::uint32_t> spin = {rv::addi(A0, A0, 1), rv::jal(0, -4)};
-  Pause pause;
-  MachineBuilder<> b;
-  b.pause(pause);
-  auto vm = make_vm(spin, {}, std::move(b));
-  std::thread t([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    pause.interrupt();
-  });
-  auto r = vm.run();
-  t.join();
-  REQUIRE_FALSE(r.ok());
-  CHECK(r.error().code == ErrorCode::Pause);
-  const std::uint64_t counted = vm.registers()[A0];
-  CHECK(counted > 0);
-  CHECK_FALSE(pause.has_interrupted());  // run() clears the flag it reported
-  // Resume: the loop continues from where it stopped.
-  std::thread t2([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    pause.interrupt();
-  });
-  auto r2 = vm.run();
-  t2.join();
-  REQUIRE_FALSE(r2.ok());
-  CHECK(r2.error().code == ErrorCode::Pause);
-  CHECK(vm.registers()[A0] > counted);
+  // Deterministic: the guest makes syscall 2000 once per loop iteration, and on the
+  // 1000th and 2000th call the handler starts a thread that raises the pause flag
+  // and waits for it, so the flag is set at the same point on every run.
+  // loop: addi a0, a0, 1; li a7, 2000; ecall; j loop
+  const std::vector<std::uint32_t> spin = {rv::addi(A0, A0, 1), rv::li(A7, 2000), rv::ecall(), rv::jal(0, -12)};
+  struct PauseOnCall final : Syscalls<DefaultCoreMachine<>> {
+    PauseOnCall(Pause pause, std::vector<std::uint64_t> at) : pause_(std::move(pause)), at_(std::move(at)) {}
+    Status initialize(DefaultCoreMachine<>&) override { return {}; }
+    Result<bool> ecall(DefaultCoreMachine<>& m) override {
+      if (m.registers()[A7] != 2000) return false;
+      ++calls_;
+      for (const std::uint64_t n : at_) {
+        if (n != calls_) continue;
+        std::thread other([pause = pause_] { pause.interrupt(); });
+        other.join();
+      }
+      return true;
+    }
+    Pause pause_;
+    std::vector<std::uint64_t> at_;
+    std::uint64_t calls_ = 0;
+  };
+  const auto paused_run = [&](std::uint64_t& first_cycles, std::uint64_t& second_cycles) {
+    Pause pause;
+    MachineBuilder<> b;
+    b.pause(pause);
+    b.syscall(std::make_unique<PauseOnCall>(pause, std::vector<std::uint64_t>{1000, 2000}));
+    auto vm = make_vm(spin, {}, std::move(b));
+    auto r = vm.run();
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == ErrorCode::Pause);
+    const std::uint64_t counted = vm.registers()[A0];
+    CHECK(counted >= 1000);
+    CHECK(counted <= 1001);  // noticed at the next instruction boundary the engine checks
+    CHECK_FALSE(pause.has_interrupted());  // run() clears the flag it reported
+    first_cycles = vm.cycles();
+    // Resume: the loop continues from where it stopped, until the second pause.
+    auto r2 = vm.run();
+    REQUIRE_FALSE(r2.ok());
+    CHECK(r2.error().code == ErrorCode::Pause);
+    CHECK(vm.registers()[A0] >= 2000);
+    CHECK(vm.registers()[A0] <= 2001);
+    second_cycles = vm.cycles();
+  };
+  std::uint64_t a1 = 0, a2 = 0, b1 = 0, b2 = 0;
+  paused_run(a1, a2);
+  paused_run(b1, b2);
+  CHECK(a1 == b1);  // the same stops on every run
+  CHECK(a2 == b2);
+  CHECK(a2 > a1);
 }
 
 TEST_CASE("machine: stack set-up per version") {
