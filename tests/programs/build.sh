@@ -2,10 +2,20 @@
 # Build the RISC-V test programs into tests/programs/bin/.
 #
 #   ./build.sh            rebuild every program into bin/
-#   ./build.sh --check    rebuild into a temporary directory and fail (naming
-#                         the file) if a committed ELF in bin/ is missing,
-#                         stale (differs byte for byte) or not in the table
+#   ./build.sh --check    fail (naming the file) if a committed ELF in bin/ is
+#                         missing, not in the table, or not built from the
+#                         current sources; see "Freshness" below
 #   ./build.sh NAME...    rebuild only the named programs into bin/
+#
+# Freshness: build.sh writes toolchain.lock: the cross toolchain's version and,
+# per program, a SHA-256 of everything that goes into it (table row, flags,
+# sources, headers, link script) and of the ELF. --check always recomputes both
+# hashes (sources changed, or an ELF edited, means stale). When the installed
+# toolchain is the recorded one it also rebuilds and compares byte for byte;
+# with another version (a compiler point release) code generation may differ,
+# so it says so and skips only that comparison. To refresh after changing
+# sources or the toolchain: run tests/programs/build.sh and commit bin/ and
+# toolchain.lock together.
 #
 # Needs riscv64-unknown-elf-gcc (Debian: gcc-riscv64-unknown-elf).  Builds
 # are reproducible: no debug info, no build id, no .comment, sources given
@@ -73,6 +83,23 @@ fi
 command -v "$READELF" >/dev/null 2>&1 || die "'$READELF' not found (binutils-riscv64-unknown-elf)"
 
 trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; s=${s%"${s##*[![:space:]]}"}; printf '%s' "$s"; }
+
+LOCK=toolchain.lock
+toolchain_id() {
+  printf '%s; %s' "$("$CC" --version | head -n 1)" "$("$("$CC" -print-prog-name=ld)" --version | head -n 1)"
+}
+# SHA-256 of everything that goes into program NAME (row = its table row).
+inputs_hash() {  # row srcs
+  local row=$1 srcs=$2 s is_c=0
+  for s in $srcs; do case $s in *.c) is_c=1 ;; esac; done
+  {
+    printf '%s\n' "$row" "${COMMON_FLAGS[*]}" "${C_FLAGS[*]}" "${SUPPORT_FLAGS[*]}"
+    [ $is_c = 1 ] && cat src/crt0.S src/support.c
+    for s in $srcs; do cat "src/$s"; done
+    cat src/*.h link.ld
+  } | sha256sum | cut -d' ' -f1
+}
+file_hash() { sha256sum "$1" | cut -d' ' -f1; }
 
 # validate ELF: no W+X PT_LOAD, every PT_LOAD inside [0x1000, 0x300000)
 validate() {
@@ -148,11 +175,16 @@ else
 fi
 
 names=()
+declare -A input_hash=() rebuilt=()
 built=0
 for row in "${PROGRAMS[@]}"; do
   IFS='|' read -r name march srcs <<<"$row"
   name=$(trim "$name"); march=$(trim "$march"); srcs=$(trim "$srcs")
   names+=("$name")
+  input_hash[$name]=$(inputs_hash "$name|$march|$srcs" "$srcs")
+  if [ $check = 1 ] && [ "$(sed -n 's/^toolchain: //p' "$LOCK" 2>/dev/null)" != "$(toolchain_id)" ]; then
+    continue  # another toolchain: --check compares hashes only (below)
+  fi
   if [ ${#only[@]} -gt 0 ]; then
     want=0
     for o in "${only[@]}"; do [ "$o" = "$name" ] && want=1; done
@@ -160,6 +192,7 @@ for row in "${PROGRAMS[@]}"; do
   fi
   build_one "$name" "$march" "$srcs" "$outdir" "$tmp/obj" || die "failed to build $name"
   built=$((built + 1))
+  rebuilt[$name]=1
 done
 
 if [ ${#only[@]} -gt 0 ]; then
@@ -170,11 +203,24 @@ fi
 
 if [ $check = 1 ]; then
   status=0
+  recorded=$(sed -n 's/^toolchain: //p' "$LOCK" 2>/dev/null || true)
+  same_toolchain=0
+  if [ "$recorded" = "$(toolchain_id)" ]; then
+    same_toolchain=1
+  else
+    echo "build.sh --check: installed toolchain '$(toolchain_id)' is not the recorded '$recorded':" \
+         "checking source and ELF hashes only, not a byte-for-byte rebuild" >&2
+  fi
   for name in "${names[@]}"; do
+    lock_line=$(grep -E "^$name " "$LOCK" 2>/dev/null || true)
     if [ ! -f "bin/$name" ]; then
       echo "build.sh --check: bin/$name is missing (run tests/programs/build.sh)" >&2
       status=1
-    elif ! cmp -s "bin/$name" "$tmp/out/$name"; then
+    elif [ "$lock_line" != "$name ${input_hash[$name]} $(file_hash "bin/$name")" ]; then
+      echo "build.sh --check: bin/$name is stale: its sources, flags or ELF differ from $LOCK" \
+           "(run tests/programs/build.sh and commit bin/ and $LOCK)" >&2
+      status=1
+    elif [ $same_toolchain = 1 ] && ! cmp -s "bin/$name" "$tmp/out/$name"; then
       echo "build.sh --check: bin/$name is stale (differs from a fresh build; run tests/programs/build.sh)" >&2
       status=1
     fi
@@ -191,4 +237,17 @@ if [ $check = 1 ]; then
   exit $status
 fi
 
-echo "build.sh: built $built program(s) into tests/programs/bin/"
+# Record what bin/ was built from (all programs: a partial build keeps the other lines current).
+{
+  echo "# Written by tests/programs/build.sh; checked by build.sh --check. Do not edit."
+  echo "toolchain: $(toolchain_id)"
+  for name in "${names[@]}"; do
+    if [ -n "${rebuilt[$name]:-}" ]; then
+      echo "$name ${input_hash[$name]} $(file_hash "bin/$name")"
+    else  # not rebuilt now: keep what was recorded when it was
+      grep -E "^$name " "$LOCK" 2>/dev/null || true
+    fi
+  done
+} >"$LOCK.new"
+mv "$LOCK.new" "$LOCK"
+echo "build.sh: built $built program(s) into tests/programs/bin/; wrote $LOCK"
