@@ -275,6 +275,7 @@ class Generator {
     Label entry;
     bool extra;
     int size;
+    int twin_of = -1;  // a main-segment gadget whose trace slot this one shares
   };
   std::vector<Gadget> gadgets_;
 
@@ -882,6 +883,13 @@ inline void Generator::call_gadget(bool alias) {
   if (gadgets_.empty() || (gadgets_.size() < 4 && rng_.chance(1, 3))) {
     Gadget g{cur_->label(), extra_ != nullptr && rng_.chance(1, 2), static_cast<int>(rng_.range(1, 20))};
     gadgets_.push_back(g);
+    // A twin in the extra segment at the same address mod 32 KiB: calling it
+    // replaces the first one's trace in ckb-vm's slot (the alias then misses).
+    if (!g.extra && extra_ != nullptr && (extra_->base() - Layout::CODE) % 0x8000 == 0 && rng_.chance(1, 2)) {
+      feat("twin_gadget");
+      Gadget t{cur_->label(), true, static_cast<int>(rng_.range(1, 20)), static_cast<int>(gadgets_.size() - 1)};
+      gadgets_.push_back(t);
+    }
   }
   const Gadget& g = gadgets_[rng_.below(gadgets_.size())];
   Label ret = cur_->label();
@@ -1228,10 +1236,15 @@ inline Program Generator::generate() {
   while (budget_ > 0) item();
   epilogue();
 
+  for (const Gadget& g : gadgets_)
+    if (!g.extra) emit_gadget(g);
   for (const Gadget& g : gadgets_) {
-    if (g.extra) {
-      // Sometimes at the same offset mod 32 KiB as a main-segment address.
-      if (rng_.chance(1, 3)) extra_->pad_to(extra_->here() + 2 * rng_.below(8));
+    if (!g.extra) continue;
+    if (g.twin_of >= 0) {
+      const std::uint64_t target = extra_->base() + (labels_[gadgets_[g.twin_of].entry.id] - Layout::CODE);
+      if (extra_->here() <= target) extra_->pad_to(target);
+    } else if (rng_.chance(1, 3)) {
+      extra_->pad_to(extra_->here() + 2 * rng_.below(8));
     }
     emit_gadget(g);
   }
