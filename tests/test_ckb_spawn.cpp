@@ -148,6 +148,7 @@ const Expect kCases[] = {
     {18, "recursion to the VM limit", std::nullopt},
     {19, "spawn from a witness, then a non-ELF slice", ErrorCode::ElfParseError},
     {20, "64 KiB through a pipe", std::nullopt},
+    {21, "three-stage pipeline", std::nullopt},
 };
 
 }  // namespace
@@ -193,7 +194,7 @@ TEST_CASE("spawn: a non-V2 script has no spawn syscalls") {
 }
 
 TEST_CASE("spawn: chunked runs (in process and through bytes) charge exactly the uninterrupted cycles") {
-  for (std::uint8_t c : {1, 5, 9, 13, 17, 18, 20}) {
+  for (std::uint8_t c : {1, 5, 9, 13, 17, 18, 20, 21}) {
     CAPTURE(int(c));
     SpawnTx t = case_tx(c);
     auto whole = Scheduler<>::create(t.rtx, t.group);

@@ -137,6 +137,26 @@ static int child(int argc, char **argv) {
     }
     return (int)(total / 4096);
   }
+  if (streq(role, "upper") || streq(role, "count")) {
+    /* a pipeline stage: inherited [in, out]; copies in to out until the
+     * writer is gone ("upper" upper-cases letters); exits with the byte count */
+    uint64_t fds[2], n = 2, total = 0;
+    uint8_t buf[32]; /* pipes have no buffer: a stage blocks in write until the next reads */
+    int upper = streq(role, "upper");
+    CHECK(sys_inherited(fds, &n) == 0 && n == 2, 74);
+    for (;;) {
+      uint64_t len = sizeof(buf);
+      uint64_t r = sys_read(fds[0], buf, &len);
+      if (r == 7 || (r == 0 && len == 0)) break;
+      CHECK(r == 0, 75);
+      if (upper)
+        for (uint64_t i = 0; i < len; i++)
+          if (buf[i] >= 'a' && buf[i] <= 'z') buf[i] = (uint8_t)(buf[i] - 32);
+      CHECK(write_all(fds[1], buf, len) == 0, 76);
+      total += len;
+    }
+    return (int)total;
+  }
   return 99;
 }
 
@@ -357,6 +377,29 @@ static int root(uint8_t c) {
       CHECK(write_all(p1[1], big, sizeof(big)) == 0, 4);
       CHECK(sys_close(p1[1]) == 0, 5);
       CHECK(sys_wait(pid, &code) == 0 && code == 16, 6);
+      return 0;
+    }
+    case 21: { /* pipeline: root -> upper -> count -> root */
+      uint64_t p3[2];
+      CHECK(sys_pipe(p1) == 0 && sys_pipe(p2) == 0 && sys_pipe(p3) == 0, 2);
+      uint64_t a_fds[3] = {p1[0], p2[1], 0}, b_fds[3] = {p2[0], p3[1], 0};
+      const char *a_args[1] = {"upper"}, *b_args[1] = {"count"};
+      uint64_t a = 0, b = 0;
+      CHECK(spawn_role(1, a_args, a_fds, &a) == 0, 3);
+      CHECK(spawn_role(1, b_args, b_fds, &b) == 0, 4);
+      const char *text = "hello, spawned pipeline";
+      CHECK(write_all(p1[1], text, 23) == 0, 5);
+      CHECK(sys_close(p1[1]) == 0, 6);
+      uint8_t out[32];
+      uint64_t got;
+      CHECK(read_exact(p3[0], out, 23, &got) == 0 && got == 23, 7);
+      for (int i = 0; i < 23; i++) {
+        uint8_t want = (uint8_t)text[i];
+        if (want >= 'a' && want <= 'z') want = (uint8_t)(want - 32);
+        CHECK(out[i] == want, 8);
+      }
+      CHECK(sys_wait(a, &code) == 0 && code == 23, 9);
+      CHECK(sys_wait(b, &code) == 0 && code == 23, 10);
       return 0;
     }
     default: return 90;
