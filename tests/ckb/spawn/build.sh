@@ -14,7 +14,7 @@ cd "$(dirname "$0")"
 CC=${RISCV_CC:-riscv64-unknown-elf-gcc}
 command -v "$CC" >/dev/null 2>&1 || { echo "build.sh: cross compiler '$CC' not found" >&2; exit 1; }
 
-PROGRAMS=(spawn_cases)
+PROGRAMS=(spawn_cases spawn_random)
 P=../../programs
 COMMON=(-march=rv64imc -mabi=lp64 -mcmodel=medlow -nostdlib -nostartfiles -I$P/src -Isrc
         -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,-T,$P/link.ld)
