@@ -11,6 +11,7 @@
 // compiled at all.
 #include <doctest/doctest.h>
 
+#include <ckb_vm/ckb/mock_tx.hpp>
 #include <ckb_vm/ckb/scheduler.hpp>
 
 #include <cstdint>
@@ -291,4 +292,32 @@ TEST_CASE("spawn: scheduler state bytes reject hostile input") {
     if (!resumed.ok()) continue;
     (void)resumed->run(5'000'000);
   }
+}
+
+TEST_CASE("spawn: a mock transaction file whose lock spawns runs through the scheduler") {
+  // tests/ckb/spawn/pipeline_mock_tx.json: ckb-debugger's format, the
+  // pipeline scenario (21) as input 0's lock, the program via {{ data }}.
+  auto mt = load_mock_tx_file(std::string(CKB_VM_SOURCE_DIR) + "/tests/ckb/spawn/pipeline_mock_tx.json");
+  REQUIRE(mt.ok());
+  auto rtx = to_resolved(*mt);
+  REQUIRE(rtx.ok());
+  auto shared = std::make_shared<const ResolvedTransaction>(std::move(*rtx));
+  auto hash = script_hash_by_index(*mt, ScriptGroupType::Lock, false, 0);
+  REQUIRE(hash.ok());
+  auto group = find_script_group(*shared, ScriptGroupType::Lock, *hash);
+  REQUIRE(group.has_value());
+  ScriptOutcome o = verify_script_group_scheduled(shared, *group);
+  CHECK(o.ok());
+  CHECK(o.total_cycles == o.transfer_cycles + o.running_cycles);
+  // The same as the scenario run directly.
+  auto direct = run_case(21);
+  REQUIRE(direct.ok());
+  CHECK(o.total_cycles == direct->cycles);
+  TransactionOutcome t = verify_transaction_scheduled(shared);
+  CHECK(t.ok());
+  CHECK(t.total_cycles == o.total_cycles);
+  // Without the scheduler the first spawn-family syscall is unknown.
+  ScriptOutcome plain = verify_script_group(shared, *group);
+  REQUIRE(plain.vm_error.has_value());
+  CHECK(plain.vm_error->code == ErrorCode::InvalidEcall);
 }

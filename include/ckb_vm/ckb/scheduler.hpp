@@ -1028,4 +1028,35 @@ inline ScriptOutcome verify_script_group_scheduled(std::shared_ptr<const Resolve
   return out;
 }
 
+// Every group of the transaction through the scheduler, as the node verifies
+// a transaction since the 2023 hard fork (verify_transaction in verifier.hpp
+// with each group run by verify_script_group_scheduled): groups in the node's
+// order, each with what is left of the limit, stopping at the first failure.
+// For VERSION0/1 groups the result equals the plain verifier's: without
+// spawn the root VM runs in one iteration.
+inline TransactionOutcome verify_transaction_scheduled(std::shared_ptr<const ResolvedTransaction> rtx,
+                                                       const SchedulerOptions& options = {}) {
+  TransactionOutcome result;
+  for (ScriptGroup& g : script_groups(*rtx)) {
+    SchedulerOptions per_group = options;
+    per_group.max_cycles = options.max_cycles - result.total_cycles;
+    per_group.program = nullptr;  // a replacement binary applies to one group only
+    per_group.root_args.clear();
+    ScriptOutcome o = verify_script_group_scheduled(rtx, g, per_group);
+    const bool ok = o.ok();
+    const std::uint64_t before = result.total_cycles;
+    if (ok) result.total_cycles += o.total_cycles;
+    result.groups.push_back(GroupOutcome{std::move(g), std::move(o)});
+    if (!ok) {
+      result.failed_group = result.groups.size() - 1;
+      break;
+    }
+    if (result.total_cycles < before) {
+      result.cycles_overflow = true;
+      break;
+    }
+  }
+  return result;
+}
+
 }  // namespace ckb_vm::ckb
