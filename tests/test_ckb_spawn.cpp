@@ -321,3 +321,29 @@ TEST_CASE("spawn: a mock transaction file whose lock spawns runs through the sch
   REQUIRE(plain.vm_error.has_value());
   CHECK(plain.vm_error->code == ErrorCode::InvalidEcall);
 }
+
+TEST_CASE("spawn: a custom runner (a step loop for one process) gives the same run") {
+  SpawnTx t = case_tx(21);
+  auto whole = Scheduler<>::create(t.rtx, t.group);
+  REQUIRE(whole.ok());
+  auto once = whole->run();
+  REQUIRE(once.ok());
+  auto s = Scheduler<>::create(t.rtx, t.group);
+  REQUIRE(s.ok());
+  std::map<VmId, std::uint64_t> steps;
+  s->set_runner([&steps](VmId id, Scheduler<>::machine_type& m) -> ckb_vm::Result<std::int8_t> {
+    if (id != 1) return m.run();
+    m.set_running(true);
+    while (m.running()) {
+      auto st = m.step();
+      if (!st.ok()) return st.error();
+      ++steps[id];
+    }
+    return m.exit_code();
+  });
+  auto r = s->run();
+  REQUIRE(r.ok());
+  CHECK(r->exit_code == 0);
+  CHECK(r->cycles == once->cycles);
+  CHECK(steps[1] > 100);
+}

@@ -59,6 +59,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -182,6 +183,14 @@ class Scheduler {
     }
     return s;
   }
+
+  // Runs one VM for one iteration instead of machine.run(): for tools that
+  // trace or profile one process (e.g. a step() loop for a chosen id). It
+  // must honour the machine's max_cycles as run() does (step() does) and
+  // return the exit code, or the error that stopped the VM (Yield included).
+  // Not part of the state; set it again after resume.
+  using Runner = std::function<Result<std::int8_t>(VmId, machine_type&)>;
+  void set_runner(Runner runner) { runner_ = std::move(runner); }
 
   Scheduler(Scheduler&&) noexcept = default;
   Scheduler& operator=(Scheduler&&) noexcept = default;
@@ -520,7 +529,7 @@ class Scheduler {
     const bool capped = cap < remaining_;
     vm.set_max_cycles(capped ? cap : remaining_);
     vm.set_pause(pause);
-    Result<std::int8_t> result = vm.run();
+    Result<std::int8_t> result = runner_ ? runner_(id, vm) : vm.run();
     vm.set_pause(Pause{});
     ++stats_.iterations;
     if (!result.ok()) {
@@ -789,6 +798,7 @@ class Scheduler {
   std::map<VmId, Snapshot2<DataPieceId>> suspended_;
   std::map<VmId, std::int8_t> terminated_vms_;
   SchedulerStats stats_;
+  Runner runner_;
 };
 
 // ---------------------------------------------------------------------------
