@@ -347,3 +347,51 @@ TEST_CASE("spawn: a custom runner (a step loop for one process) gives the same r
   CHECK(r->cycles == once->cycles);
   CHECK(steps[1] > 100);
 }
+
+TEST_CASE("spawn: cycles of the smallest spawn add up by hand") {
+  // tests/ckb/spawn/src/spawn_min.S, no fusion, no compressed instructions.
+  // Iteration 1, root: 31 instructions before and including the spawn ecall
+  //   ld 2, bnez 3, 7 x sd 2, sb 3, 12 x addi 1... = 531, plus the spawn's
+  //   100,000 + 800; the child is booted (its load charged to it).
+  // Iteration 2, child: ld 2 + bnez 3 + addi + addi + ecall 500 = 507, exits 7.
+  // Iteration 3, root: ld 2 + 3 x addi + ecall 500 = 505, plus wait's 800;
+  //   the child's exit code is already there: a0 = 0 at once.
+  // Iteration 4, root: lb 3 + 2 x addi + ecall 500 = 505, exit 0.
+  // No VM is ever suspended (2 VMs). Load charges: ceil(bytes / 4) of the ELF
+  // plus stack bytes, counted by loading the ELF into a plain machine.
+  const Bytes elf = read_file(std::string(CKB_VM_SOURCE_DIR) + "/tests/ckb/spawn/bin/spawn_min");
+  REQUIRE(!elf.empty());
+  auto load_cycles = [&elf](std::vector<std::string> args) {
+    auto m = ckb_vm::MachineBuilder<>{}.isa(ckb_vm::ISA_IMC | ckb_vm::ISA_B | ckb_vm::ISA_MOP).version(ckb_vm::VERSION2).build();
+    REQUIRE(m.ok());
+    auto bytes = m->load_program(elf, args);
+    REQUIRE(bytes.ok());
+    return transferred_byte_cycles(*bytes);
+  };
+  const std::uint64_t root_load = load_cycles({}), child_load = load_cycles({""});
+  const std::uint64_t expected = root_load + (531 + 100'800) + (child_load + 507) + (505 + 800) + 505;
+  SpawnTx t = make_tx({elf}, {});
+  auto s = Scheduler<>::create(t.rtx, t.group);
+  REQUIRE(s.ok());
+  auto r = s->run();
+  REQUIRE(r.ok());
+  CHECK(int(r->exit_code) == 0);
+  CHECK(r->cycles == expected);
+  CHECK(s->stats().suspends == 0);
+  CHECK(s->stats().iterations == 4);
+  CHECK(s->root_transfer_cycles() == root_load);
+  // With a limit one cycle short the run fails; exactly enough succeeds.
+  SchedulerOptions tight;
+  tight.max_cycles = expected - 1;
+  auto short_run = Scheduler<>::create(t.rtx, t.group, tight);
+  REQUIRE(short_run.ok());
+  auto fail = short_run->run();
+  REQUIRE_FALSE(fail.ok());
+  CHECK(fail.error().code == ErrorCode::CyclesExceeded);
+  tight.max_cycles = expected;
+  auto exact = Scheduler<>::create(t.rtx, t.group, tight);
+  REQUIRE(exact.ok());
+  auto ok = exact->run();
+  REQUIRE(ok.ok());
+  CHECK(ok->cycles == expected);
+}

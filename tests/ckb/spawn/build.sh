@@ -15,6 +15,7 @@ CC=${RISCV_CC:-riscv64-unknown-elf-gcc}
 command -v "$CC" >/dev/null 2>&1 || { echo "build.sh: cross compiler '$CC' not found" >&2; exit 1; }
 
 PROGRAMS=(spawn_cases spawn_random)
+ASM_PROGRAMS=(spawn_min)
 P=../../programs
 COMMON=(-march=rv64imc -mabi=lp64 -mcmodel=medlow -nostdlib -nostartfiles -I$P/src -Isrc
         -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,-T,$P/link.ld)
@@ -40,5 +41,13 @@ for name in "${PROGRAMS[@]}"; do
     status=1
   fi
 done
-[ $check = 0 ] && echo "build.sh: built ${#PROGRAMS[@]} program(s) into tests/ckb/spawn/bin/"
+for name in "${ASM_PROGRAMS[@]}"; do
+  "$CC" "${COMMON[@]}" -march=rv64im -c "src/$name.S" -o "$tmp/$name.o"
+  "$CC" "${COMMON[@]}" -march=rv64im "$tmp/$name.o" -o "$out/$name"
+  if [ $check = 1 ] && ! cmp -s "$out/$name" "bin/$name"; then
+    echo "build.sh --check: bin/$name is missing or stale" >&2
+    status=1
+  fi
+done
+[ $check = 0 ] && echo "build.sh: built $((${#PROGRAMS[@]} + ${#ASM_PROGRAMS[@]})) program(s) into tests/ckb/spawn/bin/"
 exit $status
