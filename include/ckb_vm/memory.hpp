@@ -278,6 +278,24 @@ class FlatMemory : public detail::PageBook {
     return {};
   }
 
+  // Engine fast paths (used by the interpreter, not part of the Memory
+  // concept). try_load reads sizeof(T) bytes zero-extended into `out` and
+  // try_store writes the low sizeof(T) bytes of `value`; both return true when
+  // the access was done, and false, having done nothing, when the access needs
+  // the checked path (loadN / storeN), which then gives the exact result or
+  // error. A store is only fast on a page that is already dirty.
+  template <class T>
+  CKB_VM_DETAIL_ALWAYS_INLINE bool try_load(std::uint64_t addr, std::uint64_t& out) const noexcept {
+    if (addr >= fast_limit_) [[unlikely]]
+      return false;
+    out = detail::load_le<T>(data_.get() + addr);
+    return true;
+  }
+  template <class T>
+  CKB_VM_DETAIL_ALWAYS_INLINE bool try_store(std::uint64_t addr, std::uint64_t value) noexcept {
+    return try_store_if<T, 0>(addr, value);
+  }
+
   // Zeroes the contents (only the pages written since construction or the last
   // reset, unless data()/flags() handed out a mutable pointer since, in which
   // case everything), clears every flag and the dirty log, and sets lr back to
@@ -346,6 +364,18 @@ class FlatMemory : public detail::PageBook {
     if (offset <= RISCV_PAGESIZE - sizeof(T) && page < pages_) [[likely]]
       return store_in_page<T>(page, offset, static_cast<T>(value), flags_[page]);
     return store_slow(addr, value, sizeof(T));
+  }
+
+  // Fast store when the access lies in one page below fast_limit_ whose flags
+  // have FLAG_DIRTY and none of the `forbidden` bits.
+  template <class T, std::uint8_t forbidden>
+  CKB_VM_DETAIL_ALWAYS_INLINE bool try_store_if(std::uint64_t addr, std::uint64_t value) noexcept {
+    if (addr >= fast_limit_ || (addr & detail::kPageMask) > RISCV_PAGESIZE - sizeof(T)) [[unlikely]]
+      return false;
+    if ((flags_[addr >> RISCV_PAGE_SHIFTS] & (FLAG_DIRTY | forbidden)) != FLAG_DIRTY) [[unlikely]]
+      return false;
+    detail::store_le<T>(data_.get() + addr, static_cast<T>(value));
+    return true;
   }
 
   // --- hooks for WXorXMemory (preconditions: page < pages_, the access fits
@@ -462,6 +492,21 @@ class SparseMemory : public detail::PageBook {
     return {};
   }
 
+  // Engine fast paths, as FlatMemory's: true when done, false when nothing
+  // happened and loadN / storeN must run. Stores are fast on allocated dirty
+  // pages only.
+  template <class T>
+  CKB_VM_DETAIL_ALWAYS_INLINE bool try_load(std::uint64_t addr, std::uint64_t& out) const noexcept {
+    if (addr >= fast_limit_ || (addr & detail::kPageMask) > RISCV_PAGESIZE - sizeof(T)) [[unlikely]]
+      return false;
+    out = detail::load_le<T>(table_[addr >> RISCV_PAGE_SHIFTS] + (addr & detail::kPageMask));
+    return true;
+  }
+  template <class T>
+  CKB_VM_DETAIL_ALWAYS_INLINE bool try_store(std::uint64_t addr, std::uint64_t value) noexcept {
+    return try_store_if<T, 0>(addr, value);
+  }
+
   // Zeroes the contents (the allocated pages are kept for reuse and zeroed when
   // reused), clears every flag and the dirty log, and sets lr back to
   // UINT64_MAX. Cost proportional to the number of allocated pages.
@@ -549,6 +594,19 @@ class SparseMemory : public detail::PageBook {
   CKB_VM_DETAIL_NOINLINE Status store_slow(std::uint64_t addr, std::uint64_t value, std::size_t width) noexcept {
     const detail::ValueBytes v(value);
     return write_pages(addr, v.bytes, width, 0);
+  }
+
+  template <class T, std::uint8_t forbidden>
+  CKB_VM_DETAIL_ALWAYS_INLINE bool try_store_if(std::uint64_t addr, std::uint64_t value) noexcept {
+    if (addr >= fast_limit_ || (addr & detail::kPageMask) > RISCV_PAGESIZE - sizeof(T)) [[unlikely]]
+      return false;
+    const std::uint64_t page = addr >> RISCV_PAGE_SHIFTS;
+    const std::uint8_t* p = table_[page];
+    if ((flags_[page] & (FLAG_DIRTY | forbidden)) != FLAG_DIRTY || p == detail::kZeroPage) [[unlikely]]
+      return false;
+    // Every entry other than kZeroPage points into a (non-const) PageBuffer.
+    detail::store_le<T>(const_cast<std::uint8_t*>(p) + (addr & detail::kPageMask), static_cast<T>(value));
+    return true;
   }
 
   // --- hooks for WXorXMemory (preconditions: page < pages_, the access fits
@@ -724,6 +782,22 @@ class WXorXMemory {
     return inner_.load_bytes(addr, size);
   }
   Status load_bytes_into(std::uint64_t addr, std::span<std::uint8_t> out) { return inner_.load_bytes_into(addr, out); }
+
+  // Engine fast paths (see FlatMemory::try_load): loads have no W^X check;
+  // a fast store also needs a non-executable page. Only paged inner models
+  // have them.
+  template <class T>
+  CKB_VM_DETAIL_ALWAYS_INLINE bool try_load(std::uint64_t addr, std::uint64_t& out) const noexcept
+    requires detail::is_paged_model_v<M>
+  {
+    return inner_.template try_load<T>(addr, out);
+  }
+  template <class T>
+  CKB_VM_DETAIL_ALWAYS_INLINE bool try_store(std::uint64_t addr, std::uint64_t value) noexcept
+    requires detail::is_paged_model_v<M>
+  {
+    return inner_.template try_store_if<T, FLAG_EXECUTABLE>(addr, value);
+  }
 
   std::uint64_t lr() const { return inner_.lr(); }
   void set_lr(std::uint64_t value) { inner_.set_lr(value); }

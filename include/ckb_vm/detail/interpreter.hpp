@@ -24,6 +24,7 @@
 #include "config.hpp"
 
 #include <bit>
+#include <concepts>
 #include <cstdint>
 
 #include "../constants.hpp"
@@ -140,6 +141,75 @@ constexpr u64 ror32_sext(u64 v, u64 sh) noexcept { return sext32(std::rotr(stati
 constexpr bool v0_load_in_bounds(u64 addr, u64 size, u64 memory_size) noexcept {
   const u64 end = addr + size;
   return end >= addr && end != memory_size;
+}
+
+// Loads and stores of the interpreter. The fast path (a memory model's
+// try_load / try_store, when it has them) returns plain values and is
+// inlined into every handler; anything else (faults, page-straddling or
+// first-touch stores, memory types without fast paths) goes through the
+// out-of-line checked path, which calls the Memory concept's loadN / storeN
+// and so yields exactly their values and errors.
+template <class Mem, class T>
+concept FastLoadMemory = requires(const Mem& m, u64 a, u64& out) {
+  { m.template try_load<T>(a, out) } -> std::same_as<bool>;
+};
+template <class Mem, class T>
+concept FastStoreMemory = requires(Mem& m, u64 a) {
+  { m.template try_store<T>(a, a) } -> std::same_as<bool>;
+};
+
+template <class T, class Mem>
+CKB_VM_DETAIL_ALWAYS_INLINE bool fast_load(Mem& mem, u64 addr, u64& out) noexcept {
+  if constexpr (FastLoadMemory<Mem, T>)
+    return mem.template try_load<T>(addr, out);
+  else
+    return false;
+}
+template <class T, class Mem>
+CKB_VM_DETAIL_ALWAYS_INLINE bool fast_store(Mem& mem, u64 addr, u64 value) noexcept {
+  if constexpr (FastStoreMemory<Mem, T>)
+    return mem.template try_store<T>(addr, value);
+  else
+    return false;
+}
+
+// Checked load of sizeof(T) bytes (VERSION0: also fails when the access ends
+// exactly at the end of memory). false: `fault` holds the error.
+template <class T, bool V0, class Mem>
+CKB_VM_DETAIL_NOINLINE bool checked_load(Mem& mem, u64 addr, u64& out, Error& fault) {
+  if constexpr (V0) {
+    if (!v0_load_in_bounds(addr, sizeof(T), mem.memory_size())) {
+      fault = Error::at_address(ErrorCode::MemOutOfBound, addr);
+      return false;
+    }
+  }
+  Result<u64> r = [&] {
+    if constexpr (sizeof(T) == 1) return mem.load8(addr);
+    else if constexpr (sizeof(T) == 2) return mem.load16(addr);
+    else if constexpr (sizeof(T) == 4) return mem.load32(addr);
+    else return mem.load64(addr);
+  }();
+  if (!r.ok()) [[unlikely]] {
+    fault = r.error();
+    return false;
+  }
+  out = *r;
+  return true;
+}
+
+template <class T, class Mem>
+CKB_VM_DETAIL_NOINLINE bool checked_store(Mem& mem, u64 addr, u64 value, Error& fault) {
+  Status r = [&] {
+    if constexpr (sizeof(T) == 1) return mem.store8(addr, value);
+    else if constexpr (sizeof(T) == 2) return mem.store16(addr, value);
+    else if constexpr (sizeof(T) == 4) return mem.store32(addr, value);
+    else return mem.store64(addr, value);
+  }();
+  if (!r.ok()) [[unlikely]] {
+    fault = r.error();
+    return false;
+  }
+  return true;
 }
 
 inline constexpr std::uint8_t SINK_REGISTER = 32;
@@ -305,27 +375,29 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
     CKB_VM_RD = (expr);        \
     CKB_VM_NEXT_W();           \
   }
-#define CKB_VM_LOAD(name, fn, ext)                   \
-  CKB_VM_OP(name) {                                  \
-    auto v_ = mem.fn(CKB_VM_RS1 + CKB_VM_IMM);       \
-    if (!v_.ok()) [[unlikely]] CKB_VM_FAIL(v_.error()); \
-    CKB_VM_RD = ext(*v_);                            \
-    CKB_VM_NEXT_W();                                 \
+// `fault` is filled by the checked path; then leave as CKB_VM_FAIL does.
+#define CKB_VM_FAULTED()   \
+  do {                     \
+    pc_out = pc_after(in); \
+    return in;             \
+  } while (0)
+#define CKB_VM_LOAD_AS(name, T, ext, v0)                                                      \
+  CKB_VM_OP(name) {                                                                          \
+    const u64 addr_ = CKB_VM_RS1 + CKB_VM_IMM;                                               \
+    u64 v_;                                                                                  \
+    if (!fast_load<T>(mem, addr_, v_)) [[unlikely]]                                          \
+      if (!checked_load<T, v0>(mem, addr_, v_, fault)) [[unlikely]] CKB_VM_FAULTED();        \
+    CKB_VM_RD = ext(static_cast<T>(v_));                                                     \
+    CKB_VM_NEXT_W();                                                                         \
   }
-#define CKB_VM_LOAD_V0(name, fn, ext, size)                                       \
-  CKB_VM_OP(name) {                                                               \
-    const u64 addr_ = CKB_VM_RS1 + CKB_VM_IMM;                                    \
-    if (!v0_load_in_bounds(addr_, size, mem.memory_size())) [[unlikely]]          \
-      CKB_VM_FAIL(Error::at_address(ErrorCode::MemOutOfBound, addr_));            \
-    auto v_ = mem.fn(addr_);                                                      \
-    if (!v_.ok()) [[unlikely]] CKB_VM_FAIL(v_.error());                           \
-    CKB_VM_RD = ext(*v_);                                                         \
-    CKB_VM_NEXT_W();                                                              \
-  }
-#define CKB_VM_STORE(name, fn)                               \
-  CKB_VM_OP(name) {                                          \
-    CKB_VM_CHECK(mem.fn(CKB_VM_RS1 + CKB_VM_IMM, CKB_VM_RS2)); \
-    CKB_VM_NEXT();                                           \
+#define CKB_VM_LOAD(name, T, ext) CKB_VM_LOAD_AS(name, T, ext, false)
+#define CKB_VM_LOAD_V0(name, T, ext) CKB_VM_LOAD_AS(name, T, ext, true)
+#define CKB_VM_STORE(name, T)                                                                \
+  CKB_VM_OP(name) {                                                                          \
+    const u64 addr_ = CKB_VM_RS1 + CKB_VM_IMM, v_ = CKB_VM_RS2;                              \
+    if (!fast_store<T>(mem, addr_, v_)) [[unlikely]]                                         \
+      if (!checked_store<T>(mem, addr_, v_, fault)) [[unlikely]] CKB_VM_FAULTED();           \
+    CKB_VM_NEXT();                                                                           \
   }
 // Branch targets were made absolute by link_trace; the fall-through address
 // is the trace end's.
@@ -373,25 +445,25 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
   CKB_VM_ALU(AUIPC, simm(in[1].imm) - in->length + CKB_VM_IMM)  // unfoldable: last in trace
   CKB_VM_ALU(CUSTOM_LOAD_IMM, CKB_VM_IMM)
 
-  CKB_VM_LOAD_V0(LB_V0, load8, sext8, 1)
-  CKB_VM_LOAD_V0(LH_V0, load16, sext16, 2)
-  CKB_VM_LOAD_V0(LW_V0, load32, sext32, 4)
-  CKB_VM_LOAD_V0(LD_V0, load64, zext, 8)
-  CKB_VM_LOAD_V0(LBU_V0, load8, zext, 1)
-  CKB_VM_LOAD_V0(LHU_V0, load16, zext, 2)
-  CKB_VM_LOAD_V0(LWU_V0, load32, zext, 4)
-  CKB_VM_LOAD(LB_V1, load8, sext8)
-  CKB_VM_LOAD(LH_V1, load16, sext16)
-  CKB_VM_LOAD(LW_V1, load32, sext32)
-  CKB_VM_LOAD(LD_V1, load64, zext)
-  CKB_VM_LOAD(LBU_V1, load8, zext)
-  CKB_VM_LOAD(LHU_V1, load16, zext)
-  CKB_VM_LOAD(LWU_V1, load32, zext)
+  CKB_VM_LOAD_V0(LB_V0, std::uint8_t, sext8)
+  CKB_VM_LOAD_V0(LH_V0, std::uint16_t, sext16)
+  CKB_VM_LOAD_V0(LW_V0, std::uint32_t, sext32)
+  CKB_VM_LOAD_V0(LD_V0, std::uint64_t, zext)
+  CKB_VM_LOAD_V0(LBU_V0, std::uint8_t, zext)
+  CKB_VM_LOAD_V0(LHU_V0, std::uint16_t, zext)
+  CKB_VM_LOAD_V0(LWU_V0, std::uint32_t, zext)
+  CKB_VM_LOAD(LB_V1, std::uint8_t, sext8)
+  CKB_VM_LOAD(LH_V1, std::uint16_t, sext16)
+  CKB_VM_LOAD(LW_V1, std::uint32_t, sext32)
+  CKB_VM_LOAD(LD_V1, std::uint64_t, zext)
+  CKB_VM_LOAD(LBU_V1, std::uint8_t, zext)
+  CKB_VM_LOAD(LHU_V1, std::uint16_t, zext)
+  CKB_VM_LOAD(LWU_V1, std::uint32_t, zext)
 
-  CKB_VM_STORE(SB, store8)
-  CKB_VM_STORE(SH, store16)
-  CKB_VM_STORE(SW, store32)
-  CKB_VM_STORE(SD, store64)
+  CKB_VM_STORE(SB, std::uint8_t)
+  CKB_VM_STORE(SH, std::uint16_t)
+  CKB_VM_STORE(SW, std::uint32_t)
+  CKB_VM_STORE(SD, std::uint64_t)
 
   CKB_VM_BRANCH(BEQ, a_ == b_)
   CKB_VM_BRANCH(BNE, a_ != b_)
@@ -699,6 +771,8 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
 #undef CKB_VM_ALU
 #undef CKB_VM_LOAD
 #undef CKB_VM_LOAD_V0
+#undef CKB_VM_LOAD_AS
+#undef CKB_VM_FAULTED
 #undef CKB_VM_STORE
 #undef CKB_VM_BRANCH
 #undef CKB_VM_DISPATCH_OR_CONTINUE

@@ -167,6 +167,7 @@ class PageBook {
       // fails with MemOutOfBound instead of touching freed arrays.
       memory_size_ = std::exchange(o.memory_size_, 0);
       pages_ = std::exchange(o.pages_, 0);
+      fast_limit_ = std::exchange(o.fast_limit_, 0);
       flags_ = std::move(o.flags_);
       page_state_ = std::move(o.page_state_);
       dirty_log_ = std::move(o.dirty_log_);
@@ -189,6 +190,7 @@ class PageBook {
     if (!flags_ || !page_state_ || !dirty_log_ || !touched_) return false;
     memory_size_ = memory_size;
     pages_ = pages;
+    fast_limit_ = memory_size > kFastSlack ? memory_size - kFastSlack : 0;
     return true;
   }
 
@@ -227,8 +229,13 @@ class PageBook {
     }
   }
 
+  // Engine fast paths (try_load / try_store) take any access starting below
+  // fast_limit_: it then ends at least one byte before the end of memory, so
+  // VERSION0's "never touch the last byte" rule and every bounds check hold.
+  static constexpr std::uint64_t kFastSlack = 8;
   std::uint64_t memory_size_ = 0;
   std::uint64_t pages_ = 0;
+  std::uint64_t fast_limit_ = 0;  // memory_size_ - kFastSlack, or 0
   std::unique_ptr<std::uint8_t[]> flags_;
   std::unique_ptr<std::uint8_t[]> page_state_;  // kLogged | kTouched per page
   std::unique_ptr<std::uint32_t[]> dirty_log_;   // capacity pages_
