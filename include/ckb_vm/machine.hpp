@@ -248,6 +248,11 @@ class Pause {
   void free() const noexcept { flag_->store(0, std::memory_order_release); }
 
  private:
+  template <SupportMachine>
+  friend class DefaultMachine;
+  // The run loop polls the flag through this pointer (no shared_ptr hop).
+  const std::atomic<std::uint8_t>* raw() const noexcept { return flag_.get(); }
+
   std::shared_ptr<std::atomic<std::uint8_t>> flag_;
 };
 
@@ -534,21 +539,12 @@ class DefaultMachine {
       inner_.set_cycles(after);
       std::uint64_t pc = block->pc;
       const Instruction* code = block->code;
-      // Chain straight into the next block while it is cached and fits the
-      // cycle budget; anything unusual goes back through this loop.
-      auto chain = [this](std::uint64_t next_pc) -> const Instruction* {
-        // (ecall/ebreak always leave the trace, so running and reset_signal,
-        // which only host code changes, are checked by the loop above.)
-        if (pause_.has_interrupted()) [[unlikely]] return nullptr;
-        const detail::Block* b = blocks_.find(next_pc);
-        if (b == nullptr) [[unlikely]] return nullptr;
-        const std::uint64_t c = inner_.cycles();
-        const std::uint64_t sum = c + b->cycles;
-        if (sum < c || sum > inner_.max_cycles()) [[unlikely]] return nullptr;
-        inner_.set_cycles(sum);
-        if constexpr (TraceAlias) traces_.record(next_pc);
-        return b->code;
-      };
+      // Chain straight into the next block while it is cached, the pause
+      // flag is clear and it fits the cycle budget; anything unusual goes
+      // back through this loop. (ecall/ebreak always leave the trace, so
+      // running and reset_signal, which only host code changes, are checked
+      // by the loop above.)
+      Chainer<TraceAlias> chain{after, inner_.max_cycles(), pause_.raw(), this};
       const Instruction* failed = detail::execute_trace(code, *this, pc, fault_, chain);
       inner_.update_pc(pc);
       inner_.commit_pc();
@@ -562,6 +558,25 @@ class DefaultMachine {
     }
     return exit_code_;
   }
+
+  // The run loop's chaining policy for detail::execute_trace.
+  template <bool TraceAlias>
+  struct Chainer {
+    static constexpr bool kLinked = true;
+    std::uint64_t cycles;
+    std::uint64_t max_cycles;
+    const std::atomic<std::uint8_t>* pause;
+    DefaultMachine* self;
+
+    const Instruction* lookup(std::uint64_t pc) const {
+      const detail::Block* b = self->blocks_.find(pc);
+      return b != nullptr ? b->code : nullptr;
+    }
+    void entered(std::uint64_t pc) const {
+      if constexpr (TraceAlias) self->traces_.record(pc);
+    }
+    void commit_cycles(std::uint64_t c) const { self->inner_.set_cycles(c); }
+  };
 
   // Runs the instructions of `block` one at a time from pc() (the block's own
   // pc, or an address aliasing it): charge, then execute, as ckb-vm's trace

@@ -19,6 +19,7 @@
 #include "config.hpp"
 
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <algorithm>
 #include <memory>
@@ -108,11 +109,16 @@ class BlockCache {
     scratch_.push_back(end);
 
     link_trace(scratch_.data(), pc);
-    Instruction* code = allocate(scratch_.size());
-    std::copy(scratch_.begin(), scratch_.end(), code);
+    // [header][instructions][TRACE_END][link record] (see execute_trace).
+    Instruction* header = allocate(scratch_.size() + 2);
+    Instruction* code = header + 1;
     Block& b = blocks_.emplace_back();
     b.pc = pc;
     b.cycles = slow ? UINT64_MAX : cycles;
+    header->op = Opcode::TRACE_END;  // never executed
+    set_block_cycles(header, b.cycles);
+    std::copy(scratch_.begin(), scratch_.end(), code);
+    std::memset(static_cast<void*>(code + scratch_.size()), 0, sizeof(Instruction));  // empty link cells
     b.code = code;
     b.count = static_cast<std::uint32_t>(scratch_.size() - 1);
     index_[pc] = &b;

@@ -23,9 +23,13 @@
 
 #include "config.hpp"
 
+#include <atomic>
 #include <bit>
 #include <concepts>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 
 #include "../constants.hpp"
 #include "../error.hpp"
@@ -291,9 +295,44 @@ inline std::uint64_t pc_after(const Instruction* in) noexcept {
   return static_cast<std::uint64_t>(static_cast<std::int64_t>(e->imm)) - tail;
 }
 
-// Stops after the first trace.
+// Linked block layout (BlockCache): a block's code pointer is preceded by a
+// header record whose bytes 8..15 hold the block's total cycles, and its
+// TRACE_END is followed by a link record: two pointer-sized cells the
+// interpreter fills while chaining (direct targets: taken code, fall-through
+// code; indirect jumps: last target pc, its code). Cells are read and written
+// with memcpy; they live in the block cache's mutable storage.
+inline constexpr std::size_t kHeaderCyclesOffset = offsetof(Instruction, imm);
+static_assert(offsetof(Instruction, cycles) == kHeaderCyclesOffset + 4 && sizeof(Instruction) == 16);
+
+inline std::uint64_t block_cycles(const Instruction* code) noexcept {
+  std::uint64_t c;
+  std::memcpy(&c, reinterpret_cast<const unsigned char*>(code - 1) + kHeaderCyclesOffset, sizeof c);
+  return c;
+}
+inline void set_block_cycles(Instruction* header, std::uint64_t c) noexcept {
+  std::memcpy(reinterpret_cast<unsigned char*>(header) + kHeaderCyclesOffset, &c, sizeof c);
+}
+template <class T>
+inline T link_get(const Instruction* cell, unsigned k) noexcept {
+  static_assert(sizeof(T) == 8);
+  T v;
+  std::memcpy(&v, reinterpret_cast<const unsigned char*>(cell) + 8 * k, sizeof v);
+  return v;
+}
+template <class T>
+inline void link_set(const Instruction* cell, unsigned k, T v) noexcept {
+  static_assert(sizeof(T) == 8);
+  std::memcpy(reinterpret_cast<unsigned char*>(const_cast<Instruction*>(cell)) + 8 * k, &v, sizeof v);
+}
+
+// Stops after the first trace. A chaining policy (the run loop's) instead
+// declares kLinked = true and provides: cycles / max_cycles (the machine's,
+// copied at entry), pause (the pause flag), lookup(pc) (a cached block's
+// code or nullptr), entered(pc) (a chained block is about to run) and
+// commit_cycles(c) (write the running total back to the machine; called
+// before every exit and before ecall/ebreak).
 struct NoChaining {
-  constexpr const Instruction* operator()(std::uint64_t) const noexcept { return nullptr; }
+  static constexpr bool kLinked = false;
 };
 
 // Executes a linked trace (see link_trace), then asks `next(pc)` for the
@@ -304,15 +343,31 @@ template <class Mac, class Next = NoChaining>
 const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Error& fault, Next&& next = {}) {
   u64* const x = m.regs();
   auto& mem = m.memory();
+  constexpr bool kLinked = std::remove_cvref_t<Next>::kLinked;
+  // Chaining state lives in locals (registers) and is written back on exit.
+  [[maybe_unused]] u64 cycles = 0;
+  [[maybe_unused]] u64 max_cycles = 0;
+  [[maybe_unused]] const std::atomic<std::uint8_t>* pause = nullptr;
+  if constexpr (kLinked) {
+    cycles = next.cycles;
+    max_cycles = next.max_cycles;
+    pause = next.pause;
+  }
+  u64 chain_pc = 0;  // where the trace being left continues
 
 #define CKB_VM_RD x[in->rd]
 #define CKB_VM_RS1 x[in->rs1]
 #define CKB_VM_RS2 x[in->rs2]
 #define CKB_VM_IMM simm(in->imm)
+#define CKB_VM_COMMIT_CYCLES()                         \
+  do {                                                \
+    if constexpr (kLinked) next.commit_cycles(cycles); \
+  } while (0)
 #define CKB_VM_FAIL(err)      \
   do {                        \
     fault = (err);            \
     pc_out = pc_after(in);    \
+    CKB_VM_COMMIT_CYCLES();   \
     return in;                \
   } while (0)
 #define CKB_VM_CHECK(expr)                      \
@@ -336,17 +391,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
     CKB_VM_DISPATCH(); \
   } while (0)
 #define CKB_VM_NEXT_W() CKB_VM_NEXT()
-// Leave this trace for `target` (an absolute address).
-#define CKB_VM_CHAIN(target)  \
-  do {                        \
-    const u64 t_ = (target);  \
-    in = next(t_);            \
-    if (in == nullptr) {      \
-      pc_out = t_;            \
-      return nullptr;         \
-    }                         \
-    CKB_VM_DISPATCH();        \
-  } while (0)
+#define CKB_VM_DISPATCH_OR_CONTINUE CKB_VM_DISPATCH()
   CKB_VM_DISPATCH();
 #else
 #define CKB_VM_OP(name) case Opcode::name:
@@ -356,16 +401,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
     continue;         \
   }
 #define CKB_VM_NEXT_W() CKB_VM_NEXT()
-#define CKB_VM_CHAIN(target)  \
-  {                           \
-    const u64 t_ = (target);  \
-    in = next(t_);            \
-    if (in == nullptr) {      \
-      pc_out = t_;            \
-      return nullptr;         \
-    }                         \
-    continue;                 \
-  }
+#define CKB_VM_DISPATCH_OR_CONTINUE continue
   for (;;) {
     switch (in->op) {
 #endif
@@ -376,11 +412,77 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
     CKB_VM_NEXT_W();           \
   }
 // `fault` is filled by the checked path; then leave as CKB_VM_FAIL does.
-#define CKB_VM_FAULTED()   \
-  do {                     \
-    pc_out = pc_after(in); \
-    return in;             \
+#define CKB_VM_FAULTED()     \
+  do {                       \
+    pc_out = pc_after(in);   \
+    CKB_VM_COMMIT_CYCLES();  \
+    return in;               \
   } while (0)
+
+// Leaving a trace for chain_pc. Enter the block whose code is nx_ when it is
+// cached, the pause flag is clear and its cycles fit under max_cycles (the
+// checks the run loop makes at a block entry); otherwise return to the run
+// loop with pc_out = chain_pc.
+#define CKB_VM_TRY_ENTER(code)                                                  \
+  {                                                                             \
+    const Instruction* nx_ = (code);                                            \
+    if (nx_ == nullptr) [[unlikely]] goto chain_exit;                           \
+    if (pause->load(std::memory_order_relaxed) != 0) [[unlikely]] goto chain_exit; \
+    const u64 sum_ = cycles + block_cycles(nx_);                                \
+    if (sum_ < cycles || sum_ > max_cycles) [[unlikely]] goto chain_exit;       \
+    cycles = sum_;                                                              \
+    next.entered(chain_pc);                                                     \
+    in = nx_;                                                                   \
+    CKB_VM_DISPATCH_OR_CONTINUE;                                                \
+  }
+// Any target (an absolute address): look the block up.
+#define CKB_VM_CHAIN(target)                        \
+  {                                                 \
+    chain_pc = (target);                            \
+    if constexpr (kLinked) {                        \
+      CKB_VM_TRY_ENTER(next.lookup(chain_pc))       \
+    } else {                                        \
+      goto chain_exit;                              \
+    }                                               \
+  }
+// A target fixed for this instruction: cached in cell k of the link record
+// at `cell` once its block exists (blocks live until the cache is cleared).
+#define CKB_VM_CHAIN_DIRECT(target, cell, k)                              \
+  {                                                                       \
+    chain_pc = (target);                                                  \
+    if constexpr (kLinked) {                                              \
+      const Instruction* cell_ = (cell);                                  \
+      const Instruction* lk_ = link_get<const Instruction*>(cell_, k);    \
+      if (lk_ == nullptr) [[unlikely]] {                                  \
+        lk_ = next.lookup(chain_pc);                                      \
+        if (lk_ != nullptr) link_set(cell_, k, lk_);                      \
+      }                                                                   \
+      CKB_VM_TRY_ENTER(lk_)                                               \
+    } else {                                                              \
+      goto chain_exit;                                                    \
+    }                                                                     \
+  }
+// An indirect jump: the link record caches the last target and its code.
+#define CKB_VM_CHAIN_INDIRECT(target, cell)                               \
+  {                                                                       \
+    chain_pc = (target);                                                  \
+    if constexpr (kLinked) {                                              \
+      const Instruction* cell_ = (cell);                                  \
+      const Instruction* lk_ = nullptr;                                   \
+      if (link_get<u64>(cell_, 0) == chain_pc) [[likely]]                 \
+        lk_ = link_get<const Instruction*>(cell_, 1);                     \
+      if (lk_ == nullptr) [[unlikely]] {                                  \
+        lk_ = next.lookup(chain_pc);                                      \
+        if (lk_ != nullptr) {                                             \
+          link_set(cell_, 0, chain_pc);                                   \
+          link_set(cell_, 1, lk_);                                        \
+        }                                                                 \
+      }                                                                   \
+      CKB_VM_TRY_ENTER(lk_)                                               \
+    } else {                                                              \
+      goto chain_exit;                                                    \
+    }                                                                     \
+  }
 #define CKB_VM_LOAD_AS(name, T, ext, v0)                                                      \
   CKB_VM_OP(name) {                                                                          \
     const u64 addr_ = CKB_VM_RS1 + CKB_VM_IMM;                                               \
@@ -401,16 +503,13 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
   }
 // Branch targets were made absolute by link_trace; the fall-through address
 // is the trace end's.
+// A branch ends its block: in[1] is TRACE_END, in[2] the link record.
 #define CKB_VM_BRANCH(name, cond)                                   \
   CKB_VM_OP(name) {                                                 \
     const u64 a_ = CKB_VM_RS1, b_ = CKB_VM_RS2;                     \
-    CKB_VM_CHAIN((cond) ? CKB_VM_IMM : simm(in[1].imm));            \
+    if (cond) CKB_VM_CHAIN_DIRECT(CKB_VM_IMM, in + 2, 0)            \
+    else CKB_VM_CHAIN_DIRECT(simm(in[1].imm), in + 2, 1)            \
   }
-#if CKB_VM_THREADED_DISPATCH
-#define CKB_VM_DISPATCH_OR_CONTINUE CKB_VM_DISPATCH()
-#else
-#define CKB_VM_DISPATCH_OR_CONTINUE continue
-#endif
 
   // ---- RV64I
   CKB_VM_ALU(ADD, CKB_VM_RS1 + CKB_VM_RS2)
@@ -476,7 +575,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
   // trace end's immediate, and their own pc is that minus their length.
   CKB_VM_OP(JAL) {
     CKB_VM_RD = simm(in[1].imm);
-    CKB_VM_CHAIN(CKB_VM_IMM);
+    CKB_VM_CHAIN_DIRECT(CKB_VM_IMM, in + 2, 0)
   }
   CKB_VM_OP(JALR_V0) {
     // VERSION0 writes the link register before reading rs1, so
@@ -484,21 +583,21 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
     const u64 link = simm(in[1].imm);
     const u64 base = (in->rd != 0 && in->rd == in->rs1) ? link : CKB_VM_RS1;
     x[in->rd == 0 ? SINK_REGISTER : in->rd] = link;
-    CKB_VM_CHAIN((base + CKB_VM_IMM) & ~u64{1});
+    CKB_VM_CHAIN_INDIRECT((base + CKB_VM_IMM) & ~u64{1}, in + 2)
   }
   CKB_VM_OP(JALR_V1) {
     const u64 target = (CKB_VM_RS1 + CKB_VM_IMM) & ~u64{1};
     CKB_VM_RD = simm(in[1].imm);
-    CKB_VM_CHAIN(target);
+    CKB_VM_CHAIN_INDIRECT(target, in + 2)
   }
   CKB_VM_OP(FAR_JUMP_REL) {  // only when pc + imm did not fit 32 bits
     const u64 link = simm(in[1].imm);
     x[registers::RA] = link;
-    CKB_VM_CHAIN((link - in->length + CKB_VM_IMM) & ~u64{1});
+    CKB_VM_CHAIN((link - in->length + CKB_VM_IMM) & ~u64{1})
   }
   CKB_VM_OP(FAR_JUMP_ABS) {
     x[registers::RA] = simm(in[1].imm);
-    CKB_VM_CHAIN(CKB_VM_IMM & ~u64{1});
+    CKB_VM_CHAIN_DIRECT(CKB_VM_IMM & ~u64{1}, in + 2, 0)
   }
   CKB_VM_OP(FENCE) CKB_VM_NEXT();
   CKB_VM_OP(FENCEI) CKB_VM_NEXT();
@@ -510,6 +609,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
     m.update_pc(after - in->length);
     m.commit_pc();
     m.update_pc(after);
+    CKB_VM_COMMIT_CYCLES();  // host code may read or charge cycles
     auto r_ = m.ecall();
     pc_out = m.next_pc();
     if (!r_.ok()) [[unlikely]] {
@@ -525,6 +625,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
     m.update_pc(after - in->length);
     m.commit_pc();
     m.update_pc(after);
+    CKB_VM_COMMIT_CYCLES();
     auto r_ = m.ebreak();
     pc_out = m.next_pc();
     if (!r_.ok()) [[unlikely]] {
@@ -744,7 +845,8 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
     CKB_VM_NEXT_W();
   }
 
-  CKB_VM_OP(TRACE_END) CKB_VM_CHAIN(CKB_VM_IMM);
+  // The link record follows TRACE_END; cell 1 is the fall-through block.
+  CKB_VM_OP(TRACE_END) CKB_VM_CHAIN_DIRECT(CKB_VM_IMM, in + 1, 1)
 
 #if !CKB_VM_THREADED_DISPATCH
       case Opcode::COUNT_:
@@ -753,9 +855,15 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
     // Unknown opcode (corrupted record): never produced by the decoder.
     fault = Error(ErrorCode::InvalidOp);
     pc_out = pc_after(in);
+    CKB_VM_COMMIT_CYCLES();
     return in;
   }
 #endif
+
+chain_exit:
+  pc_out = chain_pc;
+  CKB_VM_COMMIT_CYCLES();
+  return nullptr;
 
 #undef CKB_VM_RD
 #undef CKB_VM_RS1
@@ -768,6 +876,10 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
 #undef CKB_VM_NEXT_W
 #undef CKB_VM_NEXT
 #undef CKB_VM_CHAIN
+#undef CKB_VM_CHAIN_DIRECT
+#undef CKB_VM_CHAIN_INDIRECT
+#undef CKB_VM_TRY_ENTER
+#undef CKB_VM_COMMIT_CYCLES
 #undef CKB_VM_ALU
 #undef CKB_VM_LOAD
 #undef CKB_VM_LOAD_V0
