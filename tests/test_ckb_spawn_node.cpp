@@ -122,9 +122,10 @@ TEST_CASE("spawn node testdata: the other scenarios") {
       {{"infinite_exec"}, 70'000'000, "CyclesExceeded"},
   };
   for (const Row& row : rows) {
-    CAPTURE(row.programs[0]);
+    const std::string first = row.programs[0];
+    CAPTURE(first);
     NodeRun n = run_node(row.programs, {}, row.max_cycles);
-    MESSAGE(row.programs[0] << ": " << describe(n.result));
+    MESSAGE(std::string(row.programs[0]) << ": " << describe(n.result));
     const std::string expect = row.expect;
     if (expect == "ok") {
       REQUIRE(n.result.ok());
