@@ -10,7 +10,8 @@
 #        tests/differential/oracle_compare.sh --summarize RESULTS_FILE
 # Environment: CKB_VM_RUN (ckb-vm-run), CKB_VM_ORACLE (ckb-vm-oracle),
 #   CKB_VM_RVGEN (ckb_vm_rvgen); defaults: build-diff/ next to the checkout and
-#   ~/.cache/ckb-vm-oracle/bin/ckb-vm-oracle.
+#   ~/.cache/ckb-vm-oracle/bin/ckb-vm-oracle. CKB_VM_DIFF_TIMEOUT: seconds per
+#   run (default 60; a run that times out has no result line: a mismatch).
 # --elf-dir runs every *.elf / file in DIR instead of generating programs.
 #
 # Per program and configuration it runs ckb-vm-run, `ckb_vm_rvgen model`
@@ -23,8 +24,9 @@
 #   trace (TraceMachine) and asm (AsmMachine): same success or failure; equal
 #     exit code and cycles when both succeed. Differing error kinds or cycles
 #     when both fail are counted as known engine differences (issue 489).
-#     asm is not compared where the model ran a trace of 256 bytes or more
-#     (0.24.12's assembly engine keeps a trace's byte length in 8 bits).
+#     asm is not run where the model ran a trace of 256 bytes or more
+#     (0.24.12's assembly engine keeps a trace's byte length in 8 bits and
+#     mis-steps there, often never ending).
 #   model vs trace: equal lines, errors included (the model must be exact).
 #   ckb_vm_rvgen's own rules line (run()/step()/model, as in the CI test).
 # Limits: 150000 (ample), then from ckb-vm-run's ample run with C cycles:
@@ -88,7 +90,8 @@ fi
 [ -n "$out" ] || out=$(mktemp /tmp/ckb-vm-diff-results.XXXXXX)
 : >"$out"
 
-export RUN ORACLE RVGEN vflag engines combos
+TIMEOUT=${CKB_VM_DIFF_TIMEOUT:-60}
+export RUN ORACLE RVGEN vflag engines combos TIMEOUT
 
 # One result line per check: "<verdict> <engine> <program> <config> ours=<..> other=<..> [note]".
 # verdicts: ok, known (allowed engine difference), excluded, skipped, MISMATCH.
@@ -116,7 +119,7 @@ check_program() {
       done_limits="$done_limits $mc"
       local cfg="--isa $isa --version $ver --cost $cost --max-cycles $mc"
       local ours model_out mline aliased=0 maxbytes=0 rules=""
-      norm "$("$RUN" $vflag "$ver" --isa "$isa" --cost "$cost" --max-cycles "$mc" "$elf" 2>"$errfile")"
+      norm "$(timeout "$TIMEOUT" "$RUN" $vflag "$ver" --isa "$isa" --cost "$cost" --max-cycles "$mc" "$elf" 2>"$errfile")"
       ours=$REPLY
       if [ -z "$ours" ]; then
         # ckb-vm-run reports a load failure on stderr only ("cannot load ...: <Kind> ..." or
@@ -129,7 +132,7 @@ check_program() {
           echo "note cli-load-error-on-stderr $name [$cfg] $ours"
         fi
       fi
-      model_out=$("$RVGEN" model --isa "$isa" --version "$ver" --cost "$cost" --max-cycles "$mc" "$elf" 2>/dev/null)
+      model_out=$(timeout "$TIMEOUT" "$RVGEN" model --isa "$isa" --version "$ver" --cost "$cost" --max-cycles "$mc" "$elf" 2>/dev/null)
       norm "$model_out"
       mline=$REPLY
       [[ $model_out =~ aliased_hits=([0-9]+) ]] && aliased=${BASH_REMATCH[1]}
@@ -139,7 +142,11 @@ check_program() {
       if [ "$rules" = ok ]; then echo "ok rules $tag"; else echo "MISMATCH rules $tag ours=$ours model=$mline rules=$rules"; fi
       for eng in $engines; do
         local other
-        norm "$("$ORACLE" --machine "$eng" --isa "$isa" --version "$ver" --cost "$cost" --max-cycles "$mc" "$elf" 2>/dev/null)"
+        if [ "$eng" = asm ] && [ "$maxbytes" -ge 256 ]; then
+          # Not run: 0.24.12's AsmMachine mis-steps on such traces, often without end.
+          echo "excluded asm $tag ours=$ours (trace of $maxbytes bytes: not run)"; continue
+        fi
+        norm "$(timeout "$TIMEOUT" "$ORACLE" --machine "$eng" --isa "$isa" --version "$ver" --cost "$cost" --max-cycles "$mc" "$elf" 2>/dev/null)"
         other=$REPLY
         case $eng in
           interp)
@@ -150,9 +157,6 @@ check_program() {
             if [ "$eng" = trace ]; then
               if [ -n "$mline" ] && [ "$mline" = "$other" ]; then echo "ok model-vs-trace $tag";
               else echo "MISMATCH model-vs-trace $tag model=$mline trace=$other"; fi
-            fi
-            if [ "$eng" = asm ] && [ "$maxbytes" -ge 256 ]; then
-              echo "excluded asm $tag ours=$ours asm=$other (trace of $maxbytes bytes)"; continue
             fi
             if [ -z "$ours" ] || [ -z "$other" ]; then echo "MISMATCH $eng $tag ours=$ours $eng=$other (no result line)";
             elif [ "$ours" = "$other" ]; then echo "ok $eng $tag";
