@@ -155,6 +155,8 @@ class Scheduler {
   // Continues a run from state(): same transaction, group and options (the
   // options' max_cycles is ignored: the state carries the remaining limit).
   // Not charged. The VMs that were instantiated are instantiated again.
+  // A state is trusted like a snapshot: a forged one can forge any outcome,
+  // but malformed ones are rejected or fail cleanly, never crash.
   static Expected<Scheduler> resume(std::shared_ptr<const ResolvedTransaction> rtx, ScriptGroup group,
                                     const SchedulerOptions& options, const SchedulerState& state) {
     Scheduler s;
@@ -168,6 +170,10 @@ class Scheduler {
       if (!s.states_.emplace(vm.id, vm.state).second) return host_error("scheduler state: duplicate VM id");
       s.suspended_.emplace(vm.id, vm.snapshot);
     }
+    // A run without its root could never end: booting happens only before
+    // the first iteration (no VMs at all, next id 0).
+    if (state.vms.empty() ? state.next_vm_id != ROOT_VM_ID : !s.states_.contains(ROOT_VM_ID))
+      return host_error("scheduler state: no root VM");
     for (const auto& [fd, owner] : state.fds) s.fds_[fd] = owner;
     for (const auto& [id, fds] : state.inherited_fds) s.inherited_[id] = fds;
     for (const auto& [id, code] : state.terminated_vms) s.terminated_vms_[id] = code;
