@@ -26,6 +26,8 @@ struct JsonLimits {
   std::size_t max_values = std::size_t{8} << 20;
 };
 
+struct JsonMember;
+
 struct Json {
   enum class Kind : std::uint8_t { Null, Bool, Number, String, Array, Object };
 
@@ -33,7 +35,7 @@ struct Json {
   bool boolean = false;
   std::string text;  // String: the decoded string; Number: the source text
   std::vector<Json> items;
-  std::vector<std::pair<std::string, Json>> members;
+  std::vector<JsonMember> members;  // objects, in source order
 
   bool is_null() const noexcept { return kind == Kind::Null; }
   bool is_string() const noexcept { return kind == Kind::String; }
@@ -41,12 +43,19 @@ struct Json {
   bool is_object() const noexcept { return kind == Kind::Object; }
 
   // The member named `key` of an object, or nullptr.
-  const Json* find(std::string_view key) const noexcept {
-    for (const auto& m : members)
-      if (m.first == key) return &m.second;
-    return nullptr;
-  }
+  const Json* find(std::string_view key) const noexcept;
 };
+
+struct JsonMember {
+  std::string first;  // key
+  Json second;        // value
+};
+
+inline const Json* Json::find(std::string_view key) const noexcept {
+  for (const JsonMember& m : members)
+    if (m.first == key) return &m.second;
+  return nullptr;
+}
 
 constexpr std::string_view json_kind_name(Json::Kind k) noexcept {
   switch (k) {
@@ -305,7 +314,7 @@ class JsonParser {
       skip_ws();
       Json value;
       if (!parse_value(value, depth + 1)) return false;
-      out.members.emplace_back(std::move(key), std::move(value));
+      out.members.push_back(JsonMember{std::move(key), std::move(value)});
       skip_ws();
       if (pos_ >= s_.size()) return fail("unterminated object");
       if (s_[pos_] == ',') {
