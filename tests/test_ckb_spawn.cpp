@@ -395,3 +395,31 @@ TEST_CASE("spawn: cycles of the smallest spawn add up by hand") {
   REQUIRE(ok.ok());
   CHECK(ok->cycles == expected);
 }
+
+TEST_CASE("spawn: pinned cycles and swap counts of the scenarios") {
+  // Regression pins for the committed spawn_cases binary (rebuilding it with
+  // another compiler changes them; tests/ckb/spawn/build.sh --check tells).
+  // The accounting that produces them reproduces the node's own pinned
+  // figures (spawn_cycles 1,525,087; spawn_create_17_spawn 36,445,673) in
+  // tests/test_ckb_spawn_node.cpp.
+  struct Pin {
+    std::uint8_t c;
+    std::uint64_t cycles;
+    std::uint64_t suspends, resumes;
+  };
+  const Pin pins[] = {
+      {1, 117764, 0, 0},   {3, 11904, 0, 0},    {5, 122579, 0, 0},  {6, 110950, 0, 0},   {7, 116786, 0, 0},
+      {8, 321361, 0, 0},   {9, 5680596, 26, 13}, {10, 46460, 0, 0},  {11, 9569, 0, 0},    {12, 114714, 0, 0},
+      {13, 115283, 0, 0},  {15, 5587, 0, 0},    {17, 186061, 0, 0}, {18, 4391268, 13, 13}, {20, 756132, 0, 0},
+      {21, 233605, 0, 0},
+  };
+  for (const Pin& p : pins) {
+    CAPTURE(int(p.c));
+    SchedulerStats st;
+    auto r = run_case(p.c, 70'000'000, &st);
+    REQUIRE(r.ok());
+    CHECK(r->cycles == p.cycles);
+    CHECK(st.suspends == p.suspends);
+    CHECK(st.resumes == p.resumes);
+  }
+}
