@@ -71,6 +71,12 @@ struct Options {
   std::string pprof;
   std::string program;
   std::vector<std::string> args;
+  // --tx-file mode (tx_file.cpp)
+  std::string tx_file;
+  std::string script_group_type;
+  std::string cell_type;
+  std::optional<std::uint64_t> cell_index;
+  std::string bin;
 };
 
 extern const char* const USAGE;
@@ -131,5 +137,6 @@ std::string format_registers(const Machine& m);
 // ---------------------------------------------------------------------------
 // Modes
 int run_program(const Options& o);  // run_program.cpp: PROGRAM ARGS..., --suspend-at, --resume
+int run_tx_file(const Options& o);  // tx_file.cpp: --tx-file F, a script of a mock transaction
 
 }  // namespace ckb_vm_run

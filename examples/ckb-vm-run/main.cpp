@@ -22,6 +22,7 @@ struct Mode {
   int (*run)(const Options&);
 };
 constexpr Mode MODES[] = {
+    {"tx-file", [](const Options& o) { return !o.tx_file.empty(); }, run_tx_file},
     {"program", [](const Options&) { return true; }, run_program},
 };
 

@@ -53,6 +53,18 @@ Inspection (--trace and --pprof run one instruction at a time, like DefaultMachi
                            through jal/jalr with ra (a resumed run starts with no frames)
   --dump-registers         after the result line, print pc and the 32 registers
 
+A script of a CKB transaction (a mock transaction file, as ckb-cli mock-tx dump
+writes it and ckb-debugger reads it, {{ data/hash/def_type/ref_type }} templates
+included), run as the node runs it; prints Run result / Total cycles consumed /
+Transfer cycles, running cycles, like ckb-debugger (--trace and --pprof work):
+  --tx-file FILE           the mock transaction (no PROGRAM then)
+  --script-group-type lock|type   (default lock)
+  --cell-type input|output        (default input for lock scripts)
+  --cell-index N                  (default 0)
+  --bin ELF                run ELF instead of the selected script's code
+  (--vm-version forces the VM version instead of the script's hash type;
+   --max-cycles defaults to 70000000)
+
   --version                print the version of ckb-vm-run and exit
   --help                   print this and exit
 
@@ -178,6 +190,11 @@ constexpr OptionSpec OPTIONS[] = {
     {"--pprof", true, [](Options& o, auto n, auto v) { need_file(n, v), o.pprof = v; }},
     {"--trace", false, [](Options& o, auto, auto) { o.trace = true; }},
     {"--dump-registers", false, [](Options& o, auto, auto) { o.dump_registers = true; }},
+    {"--tx-file", true, [](Options& o, auto n, auto v) { need_file(n, v), o.tx_file = v; }},
+    {"--script-group-type", true, [](Options& o, auto, auto v) { o.script_group_type = v; }},
+    {"--cell-type", true, [](Options& o, auto, auto v) { o.cell_type = v; }},
+    {"--cell-index", true, [](Options& o, auto n, auto v) { o.cell_index = parse_number(n, v); }},
+    {"--bin", true, [](Options& o, auto n, auto v) { need_file(n, v), o.bin = v; }},
 };
 
 }  // namespace
@@ -229,8 +246,8 @@ Options parse_command_line(int argc, char** argv) {
     }
     spec->apply(o, name, value);
   }
-  if (i >= argc) fail("no PROGRAM given (see --help)");
-  o.program = argv[i++];
+  if (i >= argc && o.tx_file.empty()) fail("no PROGRAM given (see --help)");
+  if (i < argc) o.program = argv[i++];
   for (; i < argc; ++i) o.args.emplace_back(argv[i]);
 
   if (o.suspend_at && o.snapshot.empty()) fail("--suspend-at needs --snapshot FILE");
