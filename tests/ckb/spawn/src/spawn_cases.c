@@ -137,6 +137,14 @@ static int child(int argc, char **argv) {
     }
     return (int)(total / 4096);
   }
+  if (streq(role, "meepo")) { /* inherited [in, out]: read 8 bytes, send current_cycles back */
+    uint64_t fds[2], n = 2, got, buf;
+    CHECK(sys_inherited(fds, &n) == 0 && n == 2, 77);
+    CHECK(read_exact(fds[0], &buf, 8, &got) == 0 && got == 8, 78);
+    uint64_t c = sys_current_cycles();
+    CHECK(write_all(fds[1], &c, 8) == 0, 79);
+    return 0;
+  }
   if (streq(role, "upper") || streq(role, "count")) {
     /* a pipeline stage: inherited [in, out]; copies in to out until the
      * writer is gone ("upper" upper-cases letters); exits with the byte count */
@@ -400,6 +408,21 @@ static int root(uint8_t c) {
       }
       CHECK(sys_wait(a, &code) == 0 && code == 23, 9);
       CHECK(sys_wait(b, &code) == 0 && code == 23, 10);
+      return 0;
+    }
+    case 22: { /* a write matched with a suspended reader while 5 VMs exist:
+                  the swap is charged to the next iteration (Meepo) */
+      CHECK(sys_pipe(p1) == 0 && sys_pipe(p2) == 0, 2);
+      uint64_t a_fds[3] = {p1[0], p2[1], 0};
+      const char *a_args[1] = {"meepo"}, *w_args[1] = {"wait_root"};
+      uint64_t a = 0;
+      CHECK(spawn_role(1, a_args, a_fds, &a) == 0, 3);
+      for (int i = 0; i < 4; i++) CHECK(spawn_role(1, w_args, 0, &pid) == 0, 4);
+      uint64_t token = 42, got, c = 0;
+      CHECK(write_all(p1[1], &token, 8) == 0, 5);
+      CHECK(read_exact(p2[0], &c, 8, &got) == 0 && got == 8, 6);
+      CHECK(c < sys_current_cycles(), 7);
+      CHECK(sys_wait(a, &code) == 0 && code == 0, 8);
       return 0;
     }
     default: return 90;
