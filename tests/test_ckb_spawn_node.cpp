@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,8 @@ struct NodeRun {
   SchedulerStats stats;
 };
 
-NodeRun run_node(const std::vector<const char*>& programs, Bytes args, std::uint64_t max_cycles) {
+NodeRun run_node(const std::vector<const char*>& programs, Bytes args, std::uint64_t max_cycles,
+                 std::uint64_t chunk = 0) {
   auto r = std::make_shared<ResolvedTransaction>();
   std::vector<Bytes> deps;
   for (const char* p : programs) deps.push_back(node_program(p));
@@ -51,11 +53,29 @@ NodeRun run_node(const std::vector<const char*>& programs, Bytes args, std::uint
   r->hash = molecule::tx_hash(r->tx);
   SchedulerOptions o;
   o.max_cycles = max_cycles;
-  auto s = Scheduler<>::create(r, script_groups(*r).at(0), o);
+  const ScriptGroup group = script_groups(*r).at(0);
+  auto s = Scheduler<>::create(r, group, o);
   REQUIRE(s.ok());
-  NodeRun out{s->run(), {}};
-  out.stats = s->stats();
-  return out;
+  if (chunk == 0) {
+    NodeRun out{s->run(), {}};
+    out.stats = s->stats();
+    return out;
+  }
+  // In chunks, each resumed from its state's bytes.
+  std::optional<Scheduler<>> c(std::move(*s));
+  for (;;) {
+    auto step = c->run(chunk);
+    if (!step.ok() || step->terminated) return NodeRun{step, c->stats()};
+    auto st = c->state();
+    REQUIRE(st.ok());
+    auto bytes = encode_scheduler_state(*st);
+    REQUIRE(bytes.ok());
+    auto back = decode_scheduler_state(*bytes);
+    REQUIRE(back.ok());
+    auto resumed = Scheduler<>::resume(r, group, o, *back);
+    REQUIRE(resumed.ok());
+    c.emplace(std::move(*resumed));
+  }
 }
 
 std::string describe(const ckb_vm::Result<RunStatus>& r) {
@@ -93,6 +113,14 @@ TEST_CASE("spawn node testdata: exact cycles the node's tests pin") {
   REQUIRE(seventeen.result.ok());
   CHECK(int(seventeen.result->exit_code) == 0);
   CHECK(seventeen.result->cycles == 36445673);
+  for (std::uint64_t k : {100'003ull, 2'000'003ull}) {
+    NodeRun chunked = run_node({"spawn_create_17_spawn"}, {}, UINT64_MAX, k);
+    REQUIRE(chunked.result.ok());
+    CHECK(chunked.result->cycles == 36445673);
+    NodeRun cycles_chunked = run_node({"spawn_cycles", "spawn_cycles"}, {}, UINT64_MAX, k);
+    REQUIRE(cycles_chunked.result.ok());
+    CHECK(cycles_chunked.result->cycles == 1525087);
+  }
 
   // check_fuzz_crash_2 pins 58686 for V2 (a malformed ELF whose first
   // segment's file size exceeds its memory size). Both this scheduler and the
