@@ -177,14 +177,21 @@ CKB_VM_DETAIL_ALWAYS_INLINE bool fast_store(Mem& mem, u64 addr, u64 value) noexc
     return false;
 }
 
+// A loaded value, or ok == false with the error in the caller's `fault`.
+// Returned in registers, so the fast path's value never goes through memory.
+struct CheckedLoad {
+  u64 value;
+  bool ok;
+};
+
 // Checked load of sizeof(T) bytes (VERSION0: also fails when the access ends
-// exactly at the end of memory). false: `fault` holds the error.
+// exactly at the end of memory).
 template <class T, bool V0, class Mem>
-CKB_VM_DETAIL_NOINLINE bool checked_load(Mem& mem, u64 addr, u64& out, Error& fault) {
+CKB_VM_DETAIL_NOINLINE CheckedLoad checked_load(Mem& mem, u64 addr, Error& fault) {
   if constexpr (V0) {
     if (!v0_load_in_bounds(addr, sizeof(T), mem.memory_size())) {
       fault = Error::at_address(ErrorCode::MemOutOfBound, addr);
-      return false;
+      return {0, false};
     }
   }
   Result<u64> r = [&] {
@@ -195,10 +202,9 @@ CKB_VM_DETAIL_NOINLINE bool checked_load(Mem& mem, u64 addr, u64& out, Error& fa
   }();
   if (!r.ok()) [[unlikely]] {
     fault = r.error();
-    return false;
+    return {0, false};
   }
-  out = *r;
-  return true;
+  return {*r, true};
 }
 
 template <class T, class Mem>
@@ -487,8 +493,11 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
   CKB_VM_OP(name) {                                                                          \
     const u64 addr_ = CKB_VM_RS1 + CKB_VM_IMM;                                               \
     u64 v_;                                                                                  \
-    if (!fast_load<T>(mem, addr_, v_)) [[unlikely]]                                          \
-      if (!checked_load<T, v0>(mem, addr_, v_, fault)) [[unlikely]] CKB_VM_FAULTED();        \
+    if (!fast_load<T>(mem, addr_, v_)) [[unlikely]] {                                        \
+      const CheckedLoad c_ = checked_load<T, v0>(mem, addr_, fault);                         \
+      if (!c_.ok) [[unlikely]] CKB_VM_FAULTED();                                             \
+      v_ = c_.value;                                                                         \
+    }                                                                                        \
     CKB_VM_RD = ext(static_cast<T>(v_));                                                     \
     CKB_VM_NEXT_W();                                                                         \
   }
