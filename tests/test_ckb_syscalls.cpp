@@ -93,9 +93,9 @@ struct Fixture {
     const Script lock = probe_lock(hash_type);
     const Script other = Script{filled(0x99), 0, {}};
     auto input = [&](std::uint8_t id, const Script& l, std::optional<Script> t, Bytes data, Byte32 block) {
-      CellInput in{0x1000 + id, OutPoint{filled(0xe0), id}};
+      CellInput in{0x1000u + id, OutPoint{filled(0xe0), id}};
       tx.raw.inputs.push_back(in);
-      r->resolved_inputs.push_back(make_cell_meta(in.previous_output, CellOutput{5000 + id, l, std::move(t)},
+      r->resolved_inputs.push_back(make_cell_meta(in.previous_output, CellOutput{5000u + id, l, std::move(t)},
                                                   std::move(data), block));
     };
     input(0, lock, type_t, Bytes{0x10, 0x11, 0x12}, header_hash);
