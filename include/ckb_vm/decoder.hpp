@@ -9,12 +9,16 @@
 #include "detail/config.hpp"
 
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <optional>
+#include <type_traits>
 
 #include "constants.hpp"
 #include "cost_model.hpp"
 #include "error.hpp"
+#include "detail/memory_support.hpp"
 #include "instruction.hpp"
 
 namespace ckb_vm {
@@ -493,17 +497,15 @@ class Decoder {
  public:
   static constexpr std::size_t CACHE_SIZE = 1 << 13;
 
+  // The cache is allocated (zero-filled, i.e. empty) on the first decode().
   Decoder(std::uint8_t isa, std::uint32_t version, InstructionCycleFunc cost = zero_cycles)
-      : isa_(isa), version_(version), mop_((isa & ISA_MOP) != 0), cost_(cost),
-        cache_(std::make_unique<Entry[]>(CACHE_SIZE)) {
-    reset_cache();
-  }
+      : isa_(isa), version_(version), mop_((isa & ISA_MOP) != 0), cost_(cost) {}
 
   std::uint8_t isa() const noexcept { return isa_; }
   std::uint32_t version() const noexcept { return version_; }
 
   void reset_cache() noexcept {
-    for (std::size_t i = 0; i < CACHE_SIZE; ++i) cache_[i].pc = INVALID_PC;
+    if (cache_) std::memset(cache_.get(), 0, CACHE_SIZE * sizeof(Entry));
   }
 
   // Decoded (and, with MOP, fused) instruction at pc, with its cycle cost.
@@ -512,14 +514,18 @@ class Decoder {
     // Range first: an out-of-memory pc (even one equal to the empty marker)
     // never reaches the cache.
     if (pc >= memory.memory_size()) [[unlikely]] return Error::at_address(ErrorCode::MemOutOfBound, pc);
-    Entry& e = cache_[(pc >> 1) & (CACHE_SIZE - 1)];
-    if (e.pc == pc) [[likely]] return e.inst;
+    if (!cache_) [[unlikely]]
+      (void)cache_.allocate(CACHE_SIZE * sizeof(Entry));  // zero-filled; on failure decode uncached
+    Entry* e = cache_ ? &entries()[(pc >> 1) & (CACHE_SIZE - 1)] : nullptr;
+    if (e != nullptr && e->tag == ~pc) [[likely]] return e->inst;
     auto r = mop_ ? decode_mop(memory, pc) : decode_raw(memory, pc);
     if (!r.ok()) return r;
     const std::uint64_t c = cost_(*r);
     r->cycles = c < COST_NOT_CACHED ? static_cast<std::uint32_t>(c) : COST_NOT_CACHED;
-    e.pc = pc;
-    e.inst = *r;
+    if (e != nullptr) {
+      e->tag = ~pc;
+      e->inst = *r;
+    }
     return r;
   }
 
@@ -544,12 +550,16 @@ class Decoder {
   }
 
  private:
-  static constexpr std::uint64_t INVALID_PC = ~std::uint64_t{0};
   static constexpr std::uint32_t COST_NOT_CACHED = ~std::uint32_t{0};
+  // tag == ~pc. All-zero bytes (calloc) are an empty entry: tag 0 would be pc
+  // UINT64_MAX, which the range check above never lets through.
   struct Entry {
-    std::uint64_t pc;
+    std::uint64_t tag;
     Instruction inst;
   };
+  static_assert(std::is_trivially_copyable_v<Entry>);
+  // The zero-filled buffer holds Entry objects (an implicit-lifetime aggregate).
+  Entry* entries() const noexcept { return reinterpret_cast<Entry*>(cache_.get()); }
 
   static std::uint8_t fused_length(unsigned total) { return static_cast<std::uint8_t>(total); }
 
@@ -808,7 +818,7 @@ class Decoder {
   std::uint32_t version_;
   bool mop_;
   InstructionCycleFunc cost_;
-  std::unique_ptr<Entry[]> cache_;
+  detail::ZeroedBuffer cache_;  // allocated on first decode(); large, so mapped lazily by the OS
 };
 
 }  // namespace ckb_vm

@@ -333,16 +333,12 @@ class FlatMemory : public detail::PageBook {
   friend class WXorXMemory;
 
   struct Unallocated {};
-  struct FreeDeleter {
-    void operator()(std::uint8_t* p) const noexcept { std::free(p); }
-  };
 
   explicit FlatMemory(Unallocated) noexcept {}
 
   bool allocate(std::uint64_t memory_size) noexcept {
-    // calloc of a large block maps fresh zero pages: nothing is touched here.
-    data_.reset(static_cast<std::uint8_t*>(std::calloc(memory_size == 0 ? 1 : memory_size, 1)));
-    return data_ != nullptr && allocate_book(memory_size);
+    // Fresh zero pages from the OS: nothing is touched here.
+    return data_.allocate(memory_size) && allocate_book(memory_size);
   }
 
   // [addr, addr + n) lies inside memory; n > 0.
@@ -416,7 +412,7 @@ class FlatMemory : public detail::PageBook {
     return {};
   }
 
-  std::unique_ptr<std::uint8_t[], FreeDeleter> data_;
+  detail::ZeroedBuffer data_;
   bool raw_exposed_ = false;
 };
 

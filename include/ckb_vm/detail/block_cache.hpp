@@ -19,6 +19,7 @@
 #include "config.hpp"
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <algorithm>
@@ -30,6 +31,7 @@
 #include "../error.hpp"
 #include "../instruction.hpp"
 #include "interpreter.hpp"
+#include "memory_support.hpp"
 
 namespace ckb_vm::detail {
 
@@ -52,30 +54,35 @@ class BlockCache {
   static constexpr std::uint32_t MAX_BLOCK_INSTRUCTIONS = 64;
   // ckb-vm's TRACE_ITEM_LENGTH.
   static constexpr std::uint32_t CKB_VM_TRACE_INSTRUCTIONS = 16;
+  // Instruction storage grows in chunks from FIRST_CHUNK up to
+  // CHUNK_INSTRUCTIONS records, so a short script allocates little.
+  static constexpr std::size_t FIRST_CHUNK = 1 << 10;
   static constexpr std::size_t CHUNK_INSTRUCTIONS = 1 << 14;
 
   // ckb_vm_geometry: build blocks as ckb-vm's trace cache builds traces.
-  explicit BlockCache(bool ckb_vm_geometry = false)
-      : front_(std::make_unique<FrontEntry[]>(FRONT_SIZE)), ckb_vm_geometry_(ckb_vm_geometry) {
-    clear();
-  }
+  // Nothing is allocated until the first block is built.
+  explicit BlockCache(bool ckb_vm_geometry = false) : ckb_vm_geometry_(ckb_vm_geometry) {}
 
   void clear() {
-    for (std::size_t i = 0; i < FRONT_SIZE; ++i) front_[i] = FrontEntry{INVALID_PC, nullptr};
+    if (front_ != nullptr) std::memset(static_cast<void*>(front_.get()), 0, FRONT_SIZE * sizeof(FrontEntry));
     blocks_.clear();
     index_.clear();
     chunks_.clear();
-    chunk_used_ = CHUNK_INSTRUCTIONS;
+    chunk_used_ = 0;
+    chunk_size_ = 0;
   }
 
-  // An empty entry holds the all-ones pc with a null block, so even a lookup
-  // of that pc correctly finds nothing (no block can start there).
+  // Entries hold ~pc. An all-zero entry is empty: it could only match pc
+  // UINT64_MAX and then yields a null block, so even that lookup correctly
+  // finds nothing (no block can start there). Until the first build the
+  // table is a shared all-zero one that is never written (index_ is empty).
   const Block* find(std::uint64_t pc) {
-    FrontEntry& f = front_[slot(pc)];
-    if (f.pc == pc) [[likely]] return f.block;
+    FrontEntry& f = front()[slot(pc)];
+    if (f.tag == ~pc) [[likely]] return f.block;
+    if (index_.empty()) return nullptr;
     auto it = index_.find(pc);
     if (it == index_.end()) return nullptr;
-    f = FrontEntry{pc, it->second};
+    if (front_ != nullptr) f = FrontEntry{~pc, it->second};
     return it->second;
   }
 
@@ -115,6 +122,7 @@ class BlockCache {
     Block& b = blocks_.emplace_back();
     b.pc = pc;
     b.cycles = slow ? UINT64_MAX : cycles;
+    *header = Instruction{};
     header->op = Opcode::TRACE_END;  // never executed
     set_block_cycles(header, b.cycles);
     std::copy(scratch_.begin(), scratch_.end(), code);
@@ -122,21 +130,35 @@ class BlockCache {
     b.code = code;
     b.count = static_cast<std::uint32_t>(scratch_.size() - 1);
     index_[pc] = &b;
-    front_[slot(pc)] = FrontEntry{pc, &b};
+    if (front_ == nullptr) front_.reset(static_cast<FrontEntry*>(std::calloc(FRONT_SIZE, sizeof(FrontEntry))));
+    if (front_ != nullptr) front_[slot(pc)] = FrontEntry{~pc, &b};  // else found through index_
     return &b;
   }
 
  private:
-  static constexpr std::uint64_t INVALID_PC = ~std::uint64_t{0};
   struct FrontEntry {
-    std::uint64_t pc;
+    std::uint64_t tag;  // ~pc
     const Block* block;
+  };
+  struct FreeDeleter {
+    void operator()(void* p) const noexcept { std::free(p); }
   };
   static std::size_t slot(std::uint64_t pc) noexcept { return (pc >> 1) & (FRONT_SIZE - 1); }
 
+  FrontEntry* front() noexcept {
+    alignas(64) static FrontEntry empty[FRONT_SIZE] = {};  // read-only in practice
+    return front_ != nullptr ? front_.get() : empty;
+  }
+
+  // n records of uninitialised storage (Instruction is an aggregate, so
+  // malloc'd storage holds its objects once they are assigned).
   Instruction* allocate(std::size_t n) {
-    if (chunk_used_ + n > CHUNK_INSTRUCTIONS) {
-      chunks_.push_back(std::make_unique<Instruction[]>(CHUNK_INSTRUCTIONS));
+    if (chunk_used_ + n > chunk_size_) {
+      const std::size_t size = std::max(n, chunk_size_ == 0 ? FIRST_CHUNK : std::min(chunk_size_ * 2, CHUNK_INSTRUCTIONS));
+      auto* p = static_cast<Instruction*>(std::malloc(size * sizeof(Instruction)));
+      if (p == nullptr) throw_bad_alloc();
+      chunks_.emplace_back(p);
+      chunk_size_ = size;
       chunk_used_ = 0;
     }
     Instruction* p = chunks_.back().get() + chunk_used_;
@@ -144,11 +166,12 @@ class BlockCache {
     return p;
   }
 
-  std::unique_ptr<FrontEntry[]> front_;
+  std::unique_ptr<FrontEntry[], FreeDeleter> front_;  // null until the first build
   std::deque<Block> blocks_;  // deque: stable addresses
   std::unordered_map<std::uint64_t, const Block*> index_;
-  std::vector<std::unique_ptr<Instruction[]>> chunks_;
-  std::size_t chunk_used_ = CHUNK_INSTRUCTIONS;
+  std::vector<std::unique_ptr<Instruction[], FreeDeleter>> chunks_;
+  std::size_t chunk_used_ = 0;
+  std::size_t chunk_size_ = 0;
   std::vector<Instruction> scratch_;
   bool ckb_vm_geometry_ = false;
 };

@@ -20,6 +20,13 @@
 #include "../constants.hpp"
 #include "../error.hpp"
 
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/mman.h>
+#define CKB_VM_DETAIL_HAVE_MMAP 1
+#else
+#define CKB_VM_DETAIL_HAVE_MMAP 0
+#endif
+
 #if defined(_MSC_VER) && !defined(__clang__)
 #define CKB_VM_DETAIL_ALWAYS_INLINE __forceinline
 #define CKB_VM_DETAIL_NOINLINE __declspec(noinline)
@@ -100,6 +107,74 @@ inline Status validate_memory_size(std::uint64_t size) noexcept {
 constexpr std::uint64_t normalize_memory_size(std::uint64_t size) noexcept {
   return round_page_down(size < RISCV_MAX_MEMORY ? size : RISCV_MAX_MEMORY);
 }
+
+// A zero-filled host buffer of `size` bytes. Large buffers are mapped fresh
+// from the OS (POSIX mmap), so the zeroing costs nothing until a page is
+// touched, however many machines a process builds: calloc would clear the
+// whole buffer again each time the allocator reuses a freed block.
+class ZeroedBuffer {
+ public:
+  ZeroedBuffer() noexcept = default;
+  ZeroedBuffer(ZeroedBuffer&& o) noexcept
+      : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)), mapped_(o.mapped_) {}
+  ZeroedBuffer& operator=(ZeroedBuffer&& o) noexcept {
+    if (this != &o) {
+      release();
+      data_ = std::exchange(o.data_, nullptr);
+      size_ = std::exchange(o.size_, 0);
+      mapped_ = o.mapped_;
+    }
+    return *this;
+  }
+  ZeroedBuffer(const ZeroedBuffer&) = delete;
+  ZeroedBuffer& operator=(const ZeroedBuffer&) = delete;
+  ~ZeroedBuffer() { release(); }
+
+  // false if the host cannot allocate (the buffer is then empty).
+  bool allocate(std::uint64_t size) noexcept {
+    release();
+    if (size == 0) size = 1;
+#if CKB_VM_DETAIL_HAVE_MMAP
+    if (size >= kMapThreshold) {
+      void* p = ::mmap(nullptr, static_cast<std::size_t>(size), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                       -1, 0);
+      if (p != MAP_FAILED) {
+        data_ = static_cast<std::uint8_t*>(p);
+        size_ = size;
+        mapped_ = true;
+        return true;
+      }
+    }
+#endif
+    data_ = static_cast<std::uint8_t*>(std::calloc(static_cast<std::size_t>(size), 1));
+    size_ = data_ != nullptr ? size : 0;
+    mapped_ = false;
+    return data_ != nullptr;
+  }
+
+  std::uint8_t* get() const noexcept { return data_; }
+  explicit operator bool() const noexcept { return data_ != nullptr; }
+
+ private:
+  static constexpr std::uint64_t kMapThreshold = std::uint64_t{256} << 10;
+
+  void release() noexcept {
+    if (data_ == nullptr) return;
+#if CKB_VM_DETAIL_HAVE_MMAP
+    if (mapped_) {
+      ::munmap(data_, static_cast<std::size_t>(size_));
+      data_ = nullptr;
+      return;
+    }
+#endif
+    std::free(data_);
+    data_ = nullptr;
+  }
+
+  std::uint8_t* data_ = nullptr;
+  std::uint64_t size_ = 0;
+  bool mapped_ = false;
+};
 
 template <class T>
 std::unique_ptr<T[]> alloc_array(std::uint64_t n) noexcept {
