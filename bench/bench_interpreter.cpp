@@ -1,20 +1,31 @@
-// Interpreter throughput: guest instructions per second on the bundled
-// CPU-heavy programs, and the same programs on peers measured in the same
-// run. Times are process CPU time (getrusage), because shared machines make
-// wall time noisy; each figure is the best of N runs. Never fails on timing.
+// Interpreter throughput: guest instructions per CPU second on the bundled
+// CPU-heavy programs, and the same programs on peers measured in the same run.
+// Times are CPU time (getrusage: ours in process around run(), a peer's as its
+// child CPU time), because shared machines make wall time noisy. Rounds are
+// interleaved (ours, then every peer, per round) and the median is reported.
+// Never fails on timing.
 //
-//   bench_interpreter [--runs N] [--peer NAME=COMMAND]...
+//   bench_interpreter [--runs N] [--version 0|1|2] [--cost estimate|constant]
+//                     [--program NAME]... [--peer NAME=COMMAND]...
 //
-// A peer COMMAND is run as `COMMAND PROGRAM argv0` once per program; its
-// child CPU time is measured. qemu-riscv64 is added automatically when found
-// on PATH. Example for a local ckb-vm build (not part of this project):
-//   --peer "ckb-vm-asm=/path/to/ckb-vm-ref --mode asm --isa imcb --version 2 --cost constant"
+// The machine is the one CKB runs: IMC|B|MOP (IMC|B for VERSION0), W^X flat
+// memory, full cycle metering. "guest instructions" are RISC-V instructions
+// retired (counted once per program with fusion off and one cycle each).
+//
+// A peer COMMAND is run as `COMMAND PROGRAM main` once per round; its child
+// CPU time (process start-up and loading included) is measured.
+// qemu-riscv64 is added automatically when found on PATH. Examples (neither
+// is a dependency of this project):
+//   --peer "ckb-vm-asm=/root/.cache/ckb-vm-oracle/bin/ckb-vm-oracle --machine asm --isa imcbmop --version 2 --cost estimate"
+//   --peer "libriscv=/path/to/libriscv/emulator/build/rvlinux -s"
+// (see bench/README.md for how those were built).
 #include <ckb_vm/ckb_vm.hpp>
 
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -32,11 +43,6 @@ double cpu_seconds(int who) {
   return static_cast<double>(u.ru_utime.tv_sec) + static_cast<double>(u.ru_utime.tv_usec) * 1e-6 +
          static_cast<double>(u.ru_stime.tv_sec) + static_cast<double>(u.ru_stime.tv_usec) * 1e-6;
 }
-
-struct Program {
-  const char* name;
-  std::uint8_t isa;
-};
 
 struct Peer {
   std::string name;
@@ -80,14 +86,45 @@ bool on_path(const char* exe) {
   return false;
 }
 
+double median(std::vector<double> v) {
+  if (v.empty()) return -1;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+using Machine = ckb_vm::MachineBuilder<>::machine_type;
+
+// Builds and loads a machine; false on failure.
+bool make_machine(const std::vector<std::uint8_t>& elf, std::uint8_t isa, std::uint32_t version,
+                  ckb_vm::InstructionCycleFunc cost, ckb_vm::Result<Machine>& out) {
+  out = ckb_vm::MachineBuilder<>{}.isa(isa).version(version).instruction_cycle_func(cost).build();
+  const std::vector<std::string> args = {"main"};
+  return out.ok() && out->load_program(elf, args).ok();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int runs = 5;
+  std::uint32_t version = ckb_vm::VERSION2;
+  ckb_vm::InstructionCycleFunc cost = ckb_vm::estimate_cycles;
+  const char* cost_name = "estimate";
+  std::vector<std::string> names;
   std::vector<Peer> peers;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
       runs = std::max(1, std::atoi(argv[++i]));
+    } else if (std::strcmp(argv[i], "--version") == 0 && i + 1 < argc) {
+      version = static_cast<std::uint32_t>(std::atoi(argv[++i]));
+    } else if (std::strcmp(argv[i], "--cost") == 0 && i + 1 < argc) {
+      const std::string c = argv[++i];
+      if (c == "constant") {
+        cost = ckb_vm::constant_cycles;
+        cost_name = "constant";
+      }
+    } else if (std::strcmp(argv[i], "--program") == 0 && i + 1 < argc) {
+      names.emplace_back(argv[++i]);
     } else if (std::strcmp(argv[i], "--peer") == 0 && i + 1 < argc) {
       std::string spec = argv[++i];
       const auto eq = spec.find('=');
@@ -101,41 +138,73 @@ int main(int argc, char** argv) {
       while (ss >> word) p.command.push_back(word);
       peers.push_back(p);
     } else {
-      std::fprintf(stderr, "usage: %s [--runs N] [--peer NAME=COMMAND]...\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--runs N] [--version V] [--cost estimate|constant] [--program NAME]... "
+                   "[--peer NAME=COMMAND]...\n",
+                   argv[0]);
       return 2;
     }
   }
-  if (on_path("qemu-riscv64")) peers.push_back({"qemu-riscv64", {"qemu-riscv64", "-cpu", "rv64,zba=true,zbb=true,zbc=true,zbs=true"}});
+  if (on_path("qemu-riscv64"))
+    peers.push_back({"qemu-riscv64", {"qemu-riscv64", "-cpu", "rv64,zba=true,zbb=true,zbc=true,zbs=true"}});
+  if (names.empty()) names = {"bench_sha256", "bench_sha256_b", "bignum", "sort", "sha256"};
+  const std::uint8_t isa = static_cast<std::uint8_t>(ckb_vm::ISA_IMC | ckb_vm::ISA_B |
+                                                     (version >= ckb_vm::VERSION1 ? ckb_vm::ISA_MOP : 0));
 
-  const Program programs[] = {
-      {"bench_sha256", ckb_vm::ISA_IMC | ckb_vm::ISA_B | ckb_vm::ISA_MOP},
-      {"bench_sha256_b", ckb_vm::ISA_IMC | ckb_vm::ISA_B | ckb_vm::ISA_MOP},
-      {"bignum", ckb_vm::ISA_IMC | ckb_vm::ISA_B | ckb_vm::ISA_MOP},
-      {"sort", ckb_vm::ISA_IMC | ckb_vm::ISA_B | ckb_vm::ISA_MOP},
-  };
-  std::printf("ckb-vm-cpp interpreter, VERSION2, constant_cycles (cycles = instructions), best of %d, CPU time\n\n",
-              runs);
-  std::printf("%-16s %14s %10s %10s", "program", "instructions", "seconds", "MIPS");
-  for (const auto& p : peers) std::printf(" %14s", (p.name + " x").c_str());
+  std::printf("ckb-vm-cpp run(), VERSION%u, IMC|B%s, W^X flat memory, %s cycles; median of %d interleaved rounds, "
+              "CPU time\n\n",
+              version, version >= ckb_vm::VERSION1 ? "|MOP" : "", cost_name, runs);
+  // Each peer's process start-up: median CPU time on a ~500-instruction program,
+  // subtracted from its times below.
+  std::vector<double> startup(peers.size(), 0);
+  {
+    const std::string tiny = std::string(CKB_VM_TEST_PROGRAMS_DIR) + "/cycles_simple";
+    for (std::size_t p = 0; p < peers.size(); ++p) {
+      std::vector<double> t;
+      for (int r = 0; r < std::max(runs, 5); ++r) {
+        const double pt = run_peer(peers[p], tiny);
+        if (pt >= 0) t.push_back(pt);
+      }
+      startup[p] = t.empty() ? 0 : median(t);
+      std::printf("%s: %s; start-up %.4f s (subtracted)\n", peers[p].name.c_str(), [&] {
+        std::string c;
+        for (const auto& w : peers[p].command) c += (c.empty() ? "" : " ") + w;
+        return c;
+      }().c_str(), startup[p]);
+    }
+    if (!peers.empty()) std::printf("\n");
+  }
+  std::printf("| program | guest instructions | ckb-vm-cpp s | MIPS |");
+  for (const auto& p : peers) std::printf(" %s s | %s MIPS | ratio |", p.name.c_str(), p.name.c_str());
+  std::printf("\n|---|---:|---:|---:|");
+  for (std::size_t i = 0; i < peers.size(); ++i) std::printf("---:|---:|---:|");
   std::printf("\n");
-  for (const auto& prog : programs) {
-    const std::string path = std::string(CKB_VM_TEST_PROGRAMS_DIR) + "/" + prog.name;
+
+  for (const auto& name : names) {
+    const std::string path = std::string(CKB_VM_TEST_PROGRAMS_DIR) + "/" + name;
     const auto elf = read_file(path);
     if (elf.empty()) {
-      std::printf("%-16s (missing %s)\n", prog.name, path.c_str());
+      std::printf("| %s | (missing %s) |\n", name.c_str(), path.c_str());
       continue;
     }
-    double best = 1e30;
+    // Guest instructions: fusion off, one cycle per instruction.
     std::uint64_t instructions = 0;
+    {
+      ckb_vm::Result<Machine> vm = ckb_vm::ErrorCode::Unexpected;
+      if (!make_machine(elf, ckb_vm::ISA_IMC | ckb_vm::ISA_B, version, ckb_vm::constant_cycles, vm) ||
+          !vm->run().ok()) {
+        std::printf("| %s | failed to run |\n", name.c_str());
+        continue;
+      }
+      instructions = vm->cycles();
+    }
+    std::vector<double> ours;
+    std::vector<std::vector<double>> theirs(peers.size());
+    std::vector<bool> peer_ok(peers.size(), true);
     bool ok = true;
-    for (int r = 0; r < runs; ++r) {
-      auto vm = ckb_vm::MachineBuilder<>{}
-                    .isa(prog.isa)
-                    .version(ckb_vm::VERSION2)
-                    .instruction_cycle_func(ckb_vm::constant_cycles)
-                    .build();
-      const std::vector<std::string> args = {"main"};
-      if (!vm.ok() || !vm->load_program(elf, args).ok()) {
+    for (int r = 0; r < runs && ok; ++r) {
+      ckb_vm::Result<Machine> vm = ckb_vm::ErrorCode::Unexpected;
+      if (!make_machine(elf, isa, version, cost, vm)) {
         ok = false;
         break;
       }
@@ -146,32 +215,33 @@ int main(int argc, char** argv) {
         ok = false;
         break;
       }
-      instructions = vm->cycles();
-      best = std::min(best, t);
+      ours.push_back(t);
+      for (std::size_t p = 0; p < peers.size(); ++p) {
+        if (!peer_ok[p]) continue;
+        const double pt = run_peer(peers[p], path);
+        if (pt < 0) peer_ok[p] = false;
+        else theirs[p].push_back(pt);
+      }
     }
     if (!ok) {
-      std::printf("%-16s failed to run\n", prog.name);
+      std::printf("| %s | failed to run |\n", name.c_str());
       continue;
     }
-    std::printf("%-16s %14llu %10.3f %10.1f", prog.name, static_cast<unsigned long long>(instructions), best,
-                static_cast<double>(instructions) / best / 1e6);
-    for (const auto& peer : peers) {
-      double peer_best = 1e30;
-      for (int r = 0; r < runs; ++r) {
-        const double t = run_peer(peer, path);
-        if (t < 0) {
-          peer_best = -1;
-          break;
-        }
-        peer_best = std::min(peer_best, t);
+    const double m = std::max(median(ours), 1e-6);
+    std::printf("| %s | %llu | %.4f | %.0f |", name.c_str(), static_cast<unsigned long long>(instructions), m,
+                static_cast<double>(instructions) / m / 1e6);
+    for (std::size_t p = 0; p < peers.size(); ++p) {
+      if (!peer_ok[p]) {
+        std::printf(" failed | | |");
+        continue;
       }
-      // Ratio: how many times longer the peer took than this library.
-      if (peer_best < 0) std::printf(" %14s", "failed");
-      else std::printf(" %13.2fx", peer_best / best);
+      const double pm = std::max(median(theirs[p]) - startup[p], 1e-6);
+      std::printf(" %.4f | %.0f | %.2fx |", pm, static_cast<double>(instructions) / pm / 1e6, pm / m);
     }
     std::printf("\n");
   }
-  std::printf("\nPeer columns: peer CPU time / ckb-vm-cpp CPU time (> 1 means ckb-vm-cpp is faster).\n"
-              "Peer times include process start-up and program loading; ours cover run() only.\n");
+  std::printf("\nratio = peer CPU time / ckb-vm-cpp CPU time (> 1: ckb-vm-cpp is faster). Peer times are\n"
+              "child-process CPU time minus the peer's start-up (loading included); ckb-vm-cpp's cover\n"
+              "run() only. getrusage has ~1 ms resolution: programs under ~20 ms are indicative only.\n");
   return 0;
 }
