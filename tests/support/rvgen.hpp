@@ -875,7 +875,7 @@ inline void Generator::far_jump() {
 }
 
 // Calls a gadget with S8 = return address. With `alias`, jumps to the
-// gadget's address + k * 2^32 (rarely + 2 or + 4): ckb-vm's VERSION0/1
+// gadget's address + k * 2^32 (rarely + 2, + 4 or further into its trace): ckb-vm's VERSION0/1
 // trace caches run the trace cached for the low address there; VERSION2
 // and an empty or replaced slot give MemOutOfBound.
 inline void Generator::call_gadget(bool alias) {
@@ -907,6 +907,9 @@ inline void Generator::call_gadget(bool alias) {
   } else {
     std::int64_t addend = 0;
     if (rng_.chance(1, 10)) addend = rng_.chance(1, 2) ? 2 : 4;
+    // Into the middle of the gadget's trace: ckb-vm misses there unless a
+    // trace also starts at that address.
+    else if (rng_.chance(1, 10)) addend = 4 * rng_.range(1, 8);
     cur_->la(T1, g.entry, addend);
     budget_ -= 2;
     std::uint32_t k;
