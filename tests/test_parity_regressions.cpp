@@ -318,7 +318,7 @@ std::vector<std::uint8_t> alias_loop_program() {
 
 }  // namespace
 
-TEST_CASE("parity: VERSION0/1 run cached traces at pc + k * 2^32 as CKB's engines do; VERSION2 does not") {
+TEST_CASE("parity: VERSION0/1 run cached traces at pc + k * 2^32 as CKB's engines do, VERSION2 does not") {
   const auto elf = alias_program();
   for_each_memory([&](Runner run) {
     for (const Cfg cfg : {Cfg{IMC, VERSION0}, Cfg{IMC, VERSION1}, Cfg{IMCB_MOP, VERSION1}}) {
