@@ -642,3 +642,56 @@ TEST_CASE("ckb verifier: version selection, load cycles, cycle limit, transactio
   REQUIRE(bad.exit_code);
   CHECK(*bad.exit_code == -3);
 }
+
+TEST_CASE("ckb syscalls: a script that loaded cell data suspends into a snapshot and resumes with the same cycles") {
+  Fixture fx;
+  // load 10000 bytes of cell dep 3 at 0x230000, then the tx hash, then exit
+  const std::vector<Req> reqs = {Req{{0x230000, SIZE, 0, 3, SOURCE_CELL_DEP, 0}, syscall::LOAD_CELL_DATA},
+                                 Req{{BUF, SIZE + 8, 0, 0, 0, 0}, syscall::LOAD_TX_HASH}};
+  auto rtx = fx.make();
+  auto group = find_script_group(*rtx, ScriptGroupType::Lock, mol::script_hash(rtx->resolved_inputs[0].output.lock));
+  REQUIRE(group);
+  auto prepare = [&](ScriptVerifier<>& v) {
+    auto& mem = v.machine()->memory();
+    REQUIRE(mem.store64(TABLE, reqs.size()).ok());
+    for (std::size_t i = 0; i < reqs.size(); ++i) {
+      for (int k = 0; k < 6; ++k) REQUIRE(mem.store64(TABLE + 8 + 64 * i + 8 * k, reqs[i].a[k]).ok());
+      REQUIRE(mem.store64(TABLE + 8 + 64 * i + 48, reqs[i].a7).ok());
+    }
+    REQUIRE(mem.store64(SIZE, 10000).ok());
+    REQUIRE(mem.store64(SIZE + 8, 32).ok());
+  };
+  auto whole = ScriptVerifier<>::create(rtx, *group);
+  REQUIRE(whole.ok());
+  prepare(*whole);
+  const ScriptOutcome full = whole->run();
+  REQUIRE(full.ok());
+
+  // Stop after the cell data load (its transfer charge is 2500 cycles).
+  VerifyOptions limited;
+  limited.max_cycles = full.total_cycles - 50;
+  auto first = ScriptVerifier<>::create(rtx, *group, limited);
+  REQUIRE(first.ok());
+  prepare(*first);
+  const ScriptOutcome cut = first->run();
+  REQUIRE(cut.vm_error);
+  CHECK(cut.vm_error->code == ckb_vm::ErrorCode::CyclesExceeded);
+  auto snap = first->snapshot_context()->make_snapshot(*first->machine());
+  REQUIRE(snap.ok());
+  std::uint64_t source_bytes = 0, dirty_bytes = 0;
+  for (const auto& r : snap->pages_from_source) source_bytes += r.length;
+  for (const auto& r : snap->dirty_pages) dirty_bytes += r.content.size();
+  CHECK(source_bytes >= 8192);  // the two whole pages of cell data are references, not bytes
+
+  // A fresh, unloaded machine for the same group resumes it.
+  auto second = ScriptVerifier<>::create_for_resume(rtx, *group);
+  REQUIRE(second.ok());
+  REQUIRE(second->snapshot_context()->resume(*second->machine(), *snap).ok());
+  second->machine()->set_max_cycles(DEFAULT_MAX_CYCLES);
+  const ScriptOutcome resumed = second->run();
+  REQUIRE_MESSAGE(resumed.ok(), resumed.describe());
+  CHECK(resumed.total_cycles == full.total_cycles);
+  for (std::uint64_t a = 0x230000; a < 0x230000 + 10000; a += 1000)
+    CHECK(*second->machine()->memory().load8(a) == 0x5a);
+  (void)dirty_bytes;
+}

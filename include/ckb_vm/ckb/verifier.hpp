@@ -100,6 +100,20 @@ class ScriptVerifier {
   // Sets up the machine with the program loaded and its load charged.
   static Expected<ScriptVerifier> create(std::shared_ptr<const ResolvedTransaction> rtx, ScriptGroup group,
                                          const VerifyOptions& options = {}) {
+    return create_impl(std::move(rtx), std::move(group), options, true);
+  }
+
+  // The same machine and Snapshot2 context with nothing loaded: the target
+  // for snapshot_context()->resume(*machine(), snapshot) of a run of this
+  // group (like the node's scheduler, which resumes into a fresh VM).
+  static Expected<ScriptVerifier> create_for_resume(std::shared_ptr<const ResolvedTransaction> rtx, ScriptGroup group,
+                                                    const VerifyOptions& options = {}) {
+    return create_impl(std::move(rtx), std::move(group), options, false);
+  }
+
+ private:
+  static Expected<ScriptVerifier> create_impl(std::shared_ptr<const ResolvedTransaction> rtx, ScriptGroup group,
+                                              const VerifyOptions& options, bool load) {
     ScriptVerifier v;
     v.max_cycles_ = options.max_cycles;
     auto selected = select_vm(group.script.hash_type);
@@ -136,6 +150,7 @@ class ScriptVerifier {
                      .build();
     if (!built.ok()) return host_error("cannot build the VM: " + built.error().to_string());
     v.machine_ = std::make_unique<machine_type>(std::move(*built));
+    if (!load) return v;
 
     auto program = v.context_->load_data(program_id, 0, 0);
     if (!program.ok()) return host_error("script program is missing");
@@ -152,6 +167,7 @@ class ScriptVerifier {
     return v;
   }
 
+ public:
   // Runs to the end (or resumes after a pause/suspension) and reports.
   ScriptOutcome run() {
     ScriptOutcome out;
