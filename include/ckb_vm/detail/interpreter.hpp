@@ -351,12 +351,13 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
   auto& mem = m.memory();
   constexpr bool kLinked = std::remove_cvref_t<Next>::kLinked;
   // Chaining state lives in locals (registers) and is written back on exit.
-  [[maybe_unused]] u64 cycles = 0;
-  [[maybe_unused]] u64 max_cycles = 0;
+  // `budget` is max_cycles - cycles (the caller guarantees cycles <=
+  // max_cycles): a block of cost c fits when c <= budget, which is exactly
+  // "cycles + c neither overflows nor exceeds max_cycles".
+  [[maybe_unused]] u64 budget = 0;
   [[maybe_unused]] const std::atomic<std::uint8_t>* pause = nullptr;
   if constexpr (kLinked) {
-    cycles = next.cycles;
-    max_cycles = next.max_cycles;
+    budget = next.max_cycles - next.cycles;
     pause = next.pause;
   }
   u64 chain_pc = 0;  // where the trace being left continues
@@ -367,7 +368,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
 #define CKB_VM_IMM simm(in->imm)
 #define CKB_VM_COMMIT_CYCLES()                         \
   do {                                                \
-    if constexpr (kLinked) next.commit_cycles(cycles); \
+    if constexpr (kLinked) next.commit_cycles(next.max_cycles - budget); \
   } while (0)
 #define CKB_VM_FAIL(err)      \
   do {                        \
@@ -426,17 +427,20 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
   } while (0)
 
 // Leaving a trace for chain_pc. Enter the block whose code is nx_ when it is
-// cached, the pause flag is clear and its cycles fit under max_cycles (the
-// checks the run loop makes at a block entry); otherwise return to the run
-// loop with pc_out = chain_pc.
-#define CKB_VM_TRY_ENTER(code)                                                  \
+// cached, the pause flag is clear (polled when `poll`) and its cycles fit
+// under max_cycles (the checks the run loop makes at a block entry);
+// otherwise return to the run loop with pc_out = chain_pc. The pause flag is
+// polled on every chain that can close a loop (backward or indirect); a run
+// of forward chains ends within the code, so a pause is still noticed.
+#define CKB_VM_TRY_ENTER(code, poll)                                            \
   {                                                                             \
     const Instruction* nx_ = (code);                                            \
     if (nx_ == nullptr) [[unlikely]] goto chain_exit;                           \
-    if (pause->load(std::memory_order_relaxed) != 0) [[unlikely]] goto chain_exit; \
-    const u64 sum_ = cycles + block_cycles(nx_);                                \
-    if (sum_ < cycles || sum_ > max_cycles) [[unlikely]] goto chain_exit;       \
-    cycles = sum_;                                                              \
+    if ((poll) && pause->load(std::memory_order_relaxed) != 0) [[unlikely]]     \
+      goto chain_exit;                                                          \
+    const u64 cost_ = block_cycles(nx_);                                        \
+    if (cost_ > budget) [[unlikely]] goto chain_exit;                           \
+    budget -= cost_;                                                            \
     next.entered(chain_pc);                                                     \
     in = nx_;                                                                   \
     CKB_VM_DISPATCH_OR_CONTINUE;                                                \
@@ -446,14 +450,15 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
   {                                                 \
     chain_pc = (target);                            \
     if constexpr (kLinked) {                        \
-      CKB_VM_TRY_ENTER(next.lookup(chain_pc))       \
+      CKB_VM_TRY_ENTER(next.lookup(chain_pc), true) \
     } else {                                        \
       goto chain_exit;                              \
     }                                               \
   }
 // A target fixed for this instruction: cached in cell k of the link record
 // at `cell` once its block exists (blocks live until the cache is cleared).
-#define CKB_VM_CHAIN_DIRECT(target, cell, k)                              \
+// `after` is the address after this trace: a target below it may loop.
+#define CKB_VM_CHAIN_DIRECT(target, cell, k, after)                       \
   {                                                                       \
     chain_pc = (target);                                                  \
     if constexpr (kLinked) {                                              \
@@ -463,7 +468,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
         lk_ = next.lookup(chain_pc);                                      \
         if (lk_ != nullptr) link_set(cell_, k, lk_);                      \
       }                                                                   \
-      CKB_VM_TRY_ENTER(lk_)                                               \
+      CKB_VM_TRY_ENTER(lk_, chain_pc < (after))                           \
     } else {                                                              \
       goto chain_exit;                                                    \
     }                                                                     \
@@ -484,7 +489,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
           link_set(cell_, 1, lk_);                                        \
         }                                                                 \
       }                                                                   \
-      CKB_VM_TRY_ENTER(lk_)                                               \
+      CKB_VM_TRY_ENTER(lk_, true)                                         \
     } else {                                                              \
       goto chain_exit;                                                    \
     }                                                                     \
@@ -516,8 +521,8 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
 #define CKB_VM_BRANCH(name, cond)                                   \
   CKB_VM_OP(name) {                                                 \
     const u64 a_ = CKB_VM_RS1, b_ = CKB_VM_RS2;                     \
-    if (cond) CKB_VM_CHAIN_DIRECT(CKB_VM_IMM, in + 2, 0)            \
-    else CKB_VM_CHAIN_DIRECT(simm(in[1].imm), in + 2, 1)            \
+    if (cond) CKB_VM_CHAIN_DIRECT(CKB_VM_IMM, in + 2, 0, simm(in[1].imm)) \
+    else CKB_VM_CHAIN_DIRECT(simm(in[1].imm), in + 2, 1, 0)          \
   }
 
   // ---- RV64I
@@ -584,7 +589,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
   // trace end's immediate, and their own pc is that minus their length.
   CKB_VM_OP(JAL) {
     CKB_VM_RD = simm(in[1].imm);
-    CKB_VM_CHAIN_DIRECT(CKB_VM_IMM, in + 2, 0)
+    CKB_VM_CHAIN_DIRECT(CKB_VM_IMM, in + 2, 0, simm(in[1].imm))
   }
   CKB_VM_OP(JALR_V0) {
     // VERSION0 writes the link register before reading rs1, so
@@ -606,7 +611,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
   }
   CKB_VM_OP(FAR_JUMP_ABS) {
     x[registers::RA] = simm(in[1].imm);
-    CKB_VM_CHAIN_DIRECT(CKB_VM_IMM & ~u64{1}, in + 2, 0)
+    CKB_VM_CHAIN_DIRECT(CKB_VM_IMM & ~u64{1}, in + 2, 0, simm(in[1].imm))
   }
   CKB_VM_OP(FENCE) CKB_VM_NEXT();
   CKB_VM_OP(FENCEI) CKB_VM_NEXT();
@@ -855,7 +860,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
   }
 
   // The link record follows TRACE_END; cell 1 is the fall-through block.
-  CKB_VM_OP(TRACE_END) CKB_VM_CHAIN_DIRECT(CKB_VM_IMM, in + 1, 1)
+  CKB_VM_OP(TRACE_END) CKB_VM_CHAIN_DIRECT(CKB_VM_IMM, in + 1, 1, 0)
 
 #if !CKB_VM_THREADED_DISPATCH
       case Opcode::COUNT_:
