@@ -457,8 +457,9 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
   }
 // A target fixed for this instruction: cached in cell k of the link record
 // at `cell` once its block exists (blocks live until the cache is cleared).
-// `after` is the address after this trace: a target below it may loop.
-#define CKB_VM_CHAIN_DIRECT(target, cell, k, after)                       \
+// `backward`: the target is below the address after this trace (it may
+// close a loop), so the pause flag is polled.
+#define CKB_VM_CHAIN_DIRECT(target, cell, k, backward)                    \
   {                                                                       \
     chain_pc = (target);                                                  \
     if constexpr (kLinked) {                                              \
@@ -468,7 +469,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
         lk_ = next.lookup(chain_pc);                                      \
         if (lk_ != nullptr) link_set(cell_, k, lk_);                      \
       }                                                                   \
-      CKB_VM_TRY_ENTER(lk_, chain_pc < (after))                           \
+      CKB_VM_TRY_ENTER(lk_, (backward))                                   \
     } else {                                                              \
       goto chain_exit;                                                    \
     }                                                                     \
@@ -521,8 +522,8 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
 #define CKB_VM_BRANCH(name, cond)                                   \
   CKB_VM_OP(name) {                                                 \
     const u64 a_ = CKB_VM_RS1, b_ = CKB_VM_RS2;                     \
-    if (cond) CKB_VM_CHAIN_DIRECT(CKB_VM_IMM, in + 2, 0, simm(in[1].imm)) \
-    else CKB_VM_CHAIN_DIRECT(simm(in[1].imm), in + 2, 1, 0)          \
+    if (cond) CKB_VM_CHAIN_DIRECT(CKB_VM_IMM, in + 2, 0, chain_pc < simm(in[1].imm)) \
+    else CKB_VM_CHAIN_DIRECT(simm(in[1].imm), in + 2, 1, false)                 \
   }
 
   // ---- RV64I
@@ -589,7 +590,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
   // trace end's immediate, and their own pc is that minus their length.
   CKB_VM_OP(JAL) {
     CKB_VM_RD = simm(in[1].imm);
-    CKB_VM_CHAIN_DIRECT(CKB_VM_IMM, in + 2, 0, simm(in[1].imm))
+    CKB_VM_CHAIN_DIRECT(CKB_VM_IMM, in + 2, 0, chain_pc < simm(in[1].imm))
   }
   CKB_VM_OP(JALR_V0) {
     // VERSION0 writes the link register before reading rs1, so
@@ -611,7 +612,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
   }
   CKB_VM_OP(FAR_JUMP_ABS) {
     x[registers::RA] = simm(in[1].imm);
-    CKB_VM_CHAIN_DIRECT(CKB_VM_IMM & ~u64{1}, in + 2, 0, simm(in[1].imm))
+    CKB_VM_CHAIN_DIRECT(CKB_VM_IMM & ~u64{1}, in + 2, 0, chain_pc < simm(in[1].imm))
   }
   CKB_VM_OP(FENCE) CKB_VM_NEXT();
   CKB_VM_OP(FENCEI) CKB_VM_NEXT();
@@ -860,7 +861,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
   }
 
   // The link record follows TRACE_END; cell 1 is the fall-through block.
-  CKB_VM_OP(TRACE_END) CKB_VM_CHAIN_DIRECT(CKB_VM_IMM, in + 1, 1, 0)
+  CKB_VM_OP(TRACE_END) CKB_VM_CHAIN_DIRECT(CKB_VM_IMM, in + 1, 1, false)
 
 #if !CKB_VM_THREADED_DISPATCH
       case Opcode::COUNT_:
