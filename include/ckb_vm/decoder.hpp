@@ -580,6 +580,9 @@ class Decoder {
     const std::uint64_t p1 = pc + head.length;
     switch (head.op) {
       case Opcode::ADD: {
+        // Every ADD-headed fusion needs an SLTU next: decode it once and
+        // give up early (the helpers below decode it again only then).
+        if (auto n = peek(p1); !n || n->op != Opcode::SLTU) return head;
         if (auto f = fuse_adc(memory, pc, head)) return *f;
         if (v2) {
           if (auto f = fuse_add3(memory, pc, head)) return *f;
@@ -588,6 +591,8 @@ class Decoder {
         return head;
       }
       case Opcode::SUB: {
+        // SBB and SBBS both need an SLTU next.
+        if (auto n = peek(p1); !n || n->op != Opcode::SLTU) return head;
         if (auto f = fuse_sbb(memory, pc, head)) return *f;
         if (v2) {
           auto n = peek(p1);
