@@ -110,7 +110,14 @@ int run_tx_file(const Options& o) {
       write_file(o.pprof, std::span(reinterpret_cast<const std::uint8_t*>(folded.data()), folded.size()), "profile");
     }
   } else {
-    outcome = verifier->run();
+    // Every script runs under the spawn scheduler, as the node runs it since
+    // the 2023 hard fork (a script that never spawns costs the same either way).
+    ckb::SchedulerOptions scheduled;
+    scheduled.max_cycles = options.max_cycles;
+    scheduled.script_version = options.script_version;
+    scheduled.program = options.program;
+    scheduled.debug_printer = options.debug_printer;
+    outcome = ckb::verify_script_group_scheduled(rtx, *group, scheduled);
   }
 
   if (outcome.vm_error) {

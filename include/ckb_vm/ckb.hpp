@@ -9,7 +9,11 @@
 //   ckb/verifier.hpp     running one group / a whole transaction
 //   ckb/json.hpp         a small, bounded JSON parser
 //   ckb/mock_tx.hpp      ckb-cli / ckb-debugger mock transaction files
+//   ckb/spawn.hpp        spawn, pipes and the other RFC 0050 syscalls
+//   ckb/scheduler.hpp    the node's spawn scheduler (suspends VMs with Snapshot2)
 #pragma once
+
+#include "detail/config.hpp"
 
 #include "ckb/blake2b.hpp"
 #include "ckb/expected.hpp"
@@ -17,7 +21,9 @@
 #include "ckb/json.hpp"
 #include "ckb/mock_tx.hpp"
 #include "ckb/molecule.hpp"
+#include "ckb/scheduler.hpp"
 #include "ckb/script_group.hpp"
+#include "ckb/spawn.hpp"
 #include "ckb/syscalls.hpp"
 #include "ckb/types.hpp"
 #include "ckb/verifier.hpp"

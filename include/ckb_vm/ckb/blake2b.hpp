@@ -8,6 +8,8 @@
 //   Byte32 same = ckb_vm::ckb::blake2b_256(bytes);
 #pragma once
 
+#include "../detail/config.hpp"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>

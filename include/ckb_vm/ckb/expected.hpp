@@ -5,6 +5,8 @@
 // here throws.
 #pragma once
 
+#include "../detail/config.hpp"
+
 #include <string>
 #include <utility>
 #include <variant>

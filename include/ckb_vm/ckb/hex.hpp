@@ -1,6 +1,8 @@
 // Hex encoding and decoding of byte strings (lower case out, either case in).
 #pragma once
 
+#include "../detail/config.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <span>

@@ -8,6 +8,8 @@
 // Objects keep their members in order; a repeated key is an error.
 #pragma once
 
+#include "../detail/config.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <set>

@@ -29,6 +29,8 @@
 // hash is its mock "header" (zero when absent).
 #pragma once
 
+#include "../detail/config.hpp"
+
 #include <cstdint>
 #include <fstream>
 #include <functional>

@@ -13,6 +13,8 @@
 // "Transaction.raw.outputs[2].lock: total size 60 does not match 61 bytes".
 #pragma once
 
+#include "../detail/config.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <span>

@@ -19,6 +19,8 @@
 // the lookup fails with "multiple matches"; the first is used).
 #pragma once
 
+#include "../detail/config.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <functional>

@@ -43,6 +43,8 @@
 // the VM with that error (the node's scheduler propagates it).
 #pragma once
 
+#include "../detail/config.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <memory>

@@ -2,6 +2,8 @@
 // schema) as plain C++ values. Molecule encoding/decoding is in molecule.hpp.
 #pragma once
 
+#include "../detail/config.hpp"
+
 #include <array>
 #include <cstdint>
 #include <optional>

@@ -19,6 +19,8 @@
 // sums the cycles; it stops at the first failing group.
 #pragma once
 
+#include "../detail/config.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
