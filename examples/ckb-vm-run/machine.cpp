@@ -80,6 +80,8 @@ Result<std::int8_t> run_stepping(Machine& m, const Config& c, bool trace, CallSt
                   s.ok() ? "" : std::string(s.error().name()).c_str());
     }
     if (!s.ok()) return s.error();
+    // Only a syscall can replace the program (exec): decode afresh after one.
+    if (inst->op == Opcode::ECALL) decoder.reset_cache();
   }
   return m.exit_code();
 }

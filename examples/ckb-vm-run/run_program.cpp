@@ -51,7 +51,10 @@ Config resumed_config(const Options& o, const SnapshotFile& resumed, const Progr
 
 int run_program(const Options& o) {
   const std::vector<std::uint8_t> program = read_file(o.program, "PROGRAM");
-  const ProgramId program_id = Sha256::of(program);
+  // The program's hash names it in snapshot files; a plain run never needs it
+  // (hashing a 1 MiB ELF costs more than running a typical script).
+  const bool snapshots = !o.resume.empty() || o.suspend_at.has_value();
+  const ProgramId program_id = snapshots ? Sha256::of(program) : ProgramId{};
 
   // Configuration: from the options, or from the snapshot being resumed.
   Config config;
@@ -73,11 +76,15 @@ int run_program(const Options& o) {
   const Result<ProgramMetadata> metadata = parse_elf(program, config.version);
   if (!metadata.ok()) fail(o.program + " is not a valid RISC-V ELF program: " + metadata.error().to_string());
 
-  // Function names for --pprof and for error reports (an empty table when stripped).
+  // Function names for --pprof and for error reports (an empty table when
+  // stripped), read only when one of them needs it.
   std::optional<SymbolTable> symbols;
-  if (Result<SymbolTable> table = SymbolTable::from_elf(program); table.ok()) symbols = std::move(table).value();
+  auto load_symbols = [&] {
+    if (Result<SymbolTable> table = SymbolTable::from_elf(program); table.ok()) symbols = std::move(table).value();
+  };
   std::optional<CallStackProfiler> profiler;
   if (!o.pprof.empty()) {
+    load_symbols();
     if (!symbols) fail("cannot read the symbol table of " + o.program);
     if (symbols->empty()) fail(o.program + " has no function symbols (stripped?); --pprof needs them");
     profiler.emplace(*symbols);
@@ -139,6 +146,7 @@ int run_program(const Options& o) {
                 o.snapshot.c_str());
   } else {
     std::printf("%s\n", describe_error(result.error(), machine).c_str());
+    if (!symbols) load_symbols();
     report_error(result.error(), machine, symbols ? &*symbols : nullptr, profiler ? &*profiler : nullptr);
     status = STATUS_VM_ERROR;
   }

@@ -395,6 +395,9 @@ class DefaultMachine {
   // Decodes, charges and executes one instruction: the reference step of
   // ckb-vm's plain DefaultMachine::run loop.
   Status step() {
+    // A host loop of step() calls (tracers, debuggers) must not decode a
+    // program that a syscall (exec) replaced.
+    drop_caches_after_reset();
     auto inst = decoder_.decode(inner_.memory(), inner_.pc());
     if (!inst.ok()) [[unlikely]] return inst.error();
     auto charged = inner_.add_cycles(decoder_.cycles_of(*inst));
@@ -483,6 +486,15 @@ class DefaultMachine {
   }
 
  private:
+  // Everything decoded from memory is stale once the machine was reset.
+  void drop_caches_after_reset() {
+    if (inner_.reset_signal()) [[unlikely]] {
+      decoder_.reset_cache();
+      blocks_.clear();
+      traces_.clear();
+    }
+  }
+
   // Block for pc, decoding it on first use; nullptr when pc is outside
   // memory or not even its first instruction decodes (step() then reports
   // the error).
@@ -501,11 +513,7 @@ class DefaultMachine {
         pause_.free();
         return ErrorCode::Pause;
       }
-      if (inner_.reset_signal()) [[unlikely]] {
-        decoder_.reset_cache();
-        blocks_.clear();
-        traces_.clear();
-      }
+      drop_caches_after_reset();
       const std::uint64_t entry = inner_.pc();
       const detail::Block* block = find_block(entry);
       if (block == nullptr) [[unlikely]] {
