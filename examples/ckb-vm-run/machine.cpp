@@ -38,6 +38,9 @@ class DebugSyscall final : public Syscalls<Core> {
       if (nul != view.end()) break;
       address += n;
     }
+    // As CKB's debug syscall: the string's bytes at 4 per cycle, not checked
+    // against the limit.
+    CKB_VM_TRY(machine.add_cycles_no_checking((text.size() + 3) / 4));
     std::fflush(stdout);  // keep order with --trace output on a terminal
     text += '\n';
     std::fwrite(text.data(), 1, text.size(), stderr);

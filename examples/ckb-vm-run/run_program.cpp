@@ -74,7 +74,14 @@ int run_program(const Options& o) {
   if (o.suspend_at && config.cost == Cost::none) fail("--suspend-at needs a cost model that charges cycles");
 
   const Result<ProgramMetadata> metadata = parse_elf(program, config.version);
-  if (!metadata.ok()) fail(o.program + " is not a valid RISC-V ELF program: " + metadata.error().to_string());
+  if (!metadata.ok()) {
+    // The result line first, as for any VM error (ckb-vm reports a load error
+    // like a run error, with nothing run), then the explanation.
+    std::printf("error=%s cycles=0\n", std::string(metadata.error().name()).c_str());
+    std::fprintf(stderr, "ckb-vm-run: %s is not a valid RISC-V ELF program: %s\n", o.program.c_str(),
+                 metadata.error().to_string().c_str());
+    return STATUS_VM_ERROR;
+  }
 
   // Function names for --pprof and for error reports (an empty table when
   // stripped), read only when one of them needs it.
@@ -112,9 +119,12 @@ int run_program(const Options& o) {
     std::vector<Bytes> views;
     for (const std::string& a : argv) views.push_back(as_bytes(a));
     const Result<std::uint64_t> loaded = machine.load_program_with_metadata(program, *metadata, views);
-    if (!loaded.ok())
-      fail("cannot load " + o.program + " into " + std::to_string(config.memory) +
-           " bytes of memory: " + loaded.error().to_string());
+    if (!loaded.ok()) {
+      std::printf("error=%s cycles=0\n", std::string(loaded.error().name()).c_str());
+      std::fprintf(stderr, "ckb-vm-run: cannot load %s into %llu bytes of memory: %s\n", o.program.c_str(),
+                   static_cast<unsigned long long>(config.memory), loaded.error().to_string().c_str());
+      return STATUS_VM_ERROR;
+    }
     if (suspending) {
       if (const Status s = context.mark_program(machine, *metadata, program_id, 0); !s.ok())
         fail("cannot track the program's pages: " + s.error().to_string());
