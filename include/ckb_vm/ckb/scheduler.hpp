@@ -1054,27 +1054,13 @@ inline ScriptOutcome verify_script_group_scheduled(std::shared_ptr<const Resolve
 // spawn the root VM runs in one iteration.
 inline TransactionOutcome verify_transaction_scheduled(std::shared_ptr<const ResolvedTransaction> rtx,
                                                        const SchedulerOptions& options = {}) {
-  TransactionOutcome result;
-  for (ScriptGroup& g : script_groups(*rtx)) {
+  return verify_groups(*rtx, options.max_cycles, [&](const ScriptGroup& g, std::uint64_t limit) {
     SchedulerOptions per_group = options;
-    per_group.max_cycles = options.max_cycles - result.total_cycles;
+    per_group.max_cycles = limit;
     per_group.program = nullptr;  // a replacement binary applies to one group only
     per_group.root_args.clear();
-    ScriptOutcome o = verify_script_group_scheduled(rtx, g, per_group);
-    const bool ok = o.ok();
-    const std::uint64_t before = result.total_cycles;
-    if (ok) result.total_cycles += o.total_cycles;
-    result.groups.push_back(GroupOutcome{std::move(g), std::move(o)});
-    if (!ok) {
-      result.failed_group = result.groups.size() - 1;
-      break;
-    }
-    if (result.total_cycles < before) {
-      result.cycles_overflow = true;
-      break;
-    }
-  }
-  return result;
+    return verify_script_group_scheduled(rtx, g, per_group);
+  });
 }
 
 }  // namespace ckb_vm::ckb

@@ -256,16 +256,14 @@ struct TransactionOutcome {
   bool cycles_overflow = false;
 };
 
-// Every group of the transaction, in order; stops at the first failure.
-// Each group runs with max_cycles minus the cycles used so far.
-inline TransactionOutcome verify_transaction(std::shared_ptr<const ResolvedTransaction> rtx,
-                                             const VerifyOptions& options = {}) {
+// Every group of the transaction, in the node's order, stopping at the first
+// failure; run_group(group, limit) runs one group with what is left of
+// max_cycles and returns its ScriptOutcome.
+template <class RunGroup>
+TransactionOutcome verify_groups(const ResolvedTransaction& rtx, std::uint64_t max_cycles, RunGroup&& run_group) {
   TransactionOutcome result;
-  for (ScriptGroup& g : script_groups(*rtx)) {
-    VerifyOptions per_group = options;
-    per_group.max_cycles = options.max_cycles - result.total_cycles;
-    per_group.program = nullptr;  // a replacement binary applies to one group only
-    ScriptOutcome o = verify_script_group(rtx, g, per_group);
+  for (ScriptGroup& g : script_groups(rtx)) {
+    ScriptOutcome o = run_group(g, max_cycles - result.total_cycles);
     const bool ok = o.ok();
     const std::uint64_t before = result.total_cycles;
     if (ok) result.total_cycles += o.total_cycles;
@@ -280,6 +278,17 @@ inline TransactionOutcome verify_transaction(std::shared_ptr<const ResolvedTrans
     }
   }
   return result;
+}
+
+// verify_script_group for every group (see verify_groups).
+inline TransactionOutcome verify_transaction(std::shared_ptr<const ResolvedTransaction> rtx,
+                                             const VerifyOptions& options = {}) {
+  return verify_groups(*rtx, options.max_cycles, [&](const ScriptGroup& g, std::uint64_t limit) {
+    VerifyOptions per_group = options;
+    per_group.max_cycles = limit;
+    per_group.program = nullptr;  // a replacement binary applies to one group only
+    return verify_script_group(rtx, g, per_group);
+  });
 }
 
 }  // namespace ckb_vm::ckb
