@@ -5,6 +5,7 @@
 #include <ckb_vm/ckb_vm.hpp>
 
 #include <string>
+#include <type_traits>
 
 TEST_CASE("smoke: Result<int> holds a value or an error") {
   ckb_vm::Result<int> ok = 42;
@@ -28,4 +29,22 @@ TEST_CASE("smoke: error names and to_string") {
 TEST_CASE("smoke: memory constants") {
   CHECK(ckb_vm::RISCV_MAX_MEMORY == 4u * 1024 * 1024);
   CHECK(ckb_vm::RISCV_PAGES * ckb_vm::RISCV_PAGESIZE == ckb_vm::RISCV_MAX_MEMORY);
+}
+
+// Symbols carry the header version (inline namespace), so two copies of the
+// headers at different versions linked into one program cannot collide.
+static_assert(std::is_same_v<ckb_vm::Opcode, ckb_vm::CKB_VM_NAMESPACE::Opcode>);
+
+TEST_CASE("smoke: version macros name the inline namespace") {
+  const std::string expected = "v" + std::to_string(CKB_VM_VERSION_MAJOR) + "_" +
+                               std::to_string(CKB_VM_VERSION_MINOR) + "_" +
+                               std::to_string(CKB_VM_VERSION_PATCH);
+#define CKB_VM_TEST_STR2(x) #x
+#define CKB_VM_TEST_STR(x) CKB_VM_TEST_STR2(x)
+  CHECK(std::string(CKB_VM_TEST_STR(CKB_VM_NAMESPACE)) == expected);
+#undef CKB_VM_TEST_STR
+#undef CKB_VM_TEST_STR2
+  CHECK(std::string(CKB_VM_TEST_PROJECT_VERSION) ==
+        std::to_string(CKB_VM_VERSION_MAJOR) + "." + std::to_string(CKB_VM_VERSION_MINOR) + "." +
+            std::to_string(CKB_VM_VERSION_PATCH));
 }

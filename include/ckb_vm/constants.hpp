@@ -12,6 +12,7 @@
 #include <string_view>
 
 namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
 
 inline constexpr std::uint64_t RISCV_PAGE_SHIFTS = 12;
 inline constexpr std::uint64_t RISCV_PAGESIZE = std::uint64_t{1} << RISCV_PAGE_SHIFTS;
@@ -86,4 +87,5 @@ constexpr std::uint64_t round_page_up(std::uint64_t x) noexcept {
   return (x + (RISCV_PAGESIZE - 1)) & ~(RISCV_PAGESIZE - 1);
 }
 
+}  // namespace CKB_VM_NAMESPACE
 }  // namespace ckb_vm

@@ -11,6 +11,7 @@
 #include "instruction.hpp"
 
 namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
 
 using InstructionCycleFunc = std::uint64_t (*)(const Instruction&);
 
@@ -55,4 +56,5 @@ constexpr std::uint64_t estimate_cycles(const Instruction& i) noexcept {
   }
 }
 
+}  // namespace CKB_VM_NAMESPACE
 }  // namespace ckb_vm

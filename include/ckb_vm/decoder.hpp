@@ -22,6 +22,7 @@
 #include "instruction.hpp"
 
 namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
 
 namespace detail {
 
@@ -826,4 +827,5 @@ class Decoder {
   detail::ZeroedBuffer cache_;  // allocated on first decode(); large, so mapped lazily by the OS
 };
 
+}  // namespace CKB_VM_NAMESPACE
 }  // namespace ckb_vm

@@ -24,6 +24,7 @@
 #include "instruction.hpp"
 
 namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
 
 // How an opcode's operands are written. Every opcode has exactly one format;
 // `operand_format` documents which Instruction fields each one reads.
@@ -251,4 +252,5 @@ inline std::string disassemble(const Instruction& instruction, std::uint64_t pc)
   return detail::disasm::disassemble_impl(instruction, pc);
 }
 
+}  // namespace CKB_VM_NAMESPACE
 }  // namespace ckb_vm

@@ -90,6 +90,7 @@
 #include "error.hpp"
 
 namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
 
 // ELF constants ckb-vm relies on. Prefixed so that they do not clash with the
 // PT_LOAD/PF_* macros of a system <elf.h>.
@@ -276,4 +277,5 @@ Result<std::uint64_t> load_binary(M& memory, std::span<const std::uint8_t> progr
   return total;
 }
 
+}  // namespace CKB_VM_NAMESPACE
 }  // namespace ckb_vm

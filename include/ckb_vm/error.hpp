@@ -16,6 +16,7 @@
 #include <variant>
 
 namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
 
 enum class ErrorCode : std::uint8_t {
   Asm,
@@ -213,6 +214,7 @@ using Status = Result<void>;
 
 inline constexpr Status ok_status() noexcept { return Status{}; }
 
+}  // namespace CKB_VM_NAMESPACE
 }  // namespace ckb_vm
 
 // Propagate an error from an expression returning Result<...>/Status.
@@ -223,9 +225,3 @@ inline constexpr Status ok_status() noexcept { return Status{}; }
       return ckb_vm_try_r_.error();           \
   } while (0)
 
-// Evaluate a Result<T>, propagate its error, else bind its value to `var`.
-#define CKB_VM_TRY_ASSIGN(var, expr)                        \
-  auto&& ckb_vm_try_tmp_##var = (expr);                     \
-  if (!ckb_vm_try_tmp_##var.ok()) [[unlikely]]              \
-    return ckb_vm_try_tmp_##var.error();                    \
-  var = std::move(ckb_vm_try_tmp_##var).value()

@@ -12,6 +12,7 @@
 #include <string_view>
 
 namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
 
 // X(name, mnemonic). Order is irrelevant to behaviour.
 #define CKB_VM_OPCODES(X)                                                      \
@@ -143,4 +144,5 @@ constexpr bool is_block_end(Opcode op) noexcept {
   }
 }
 
+}  // namespace CKB_VM_NAMESPACE
 }  // namespace ckb_vm

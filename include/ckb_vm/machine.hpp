@@ -33,6 +33,7 @@
 #include "memory.hpp"
 
 namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
 
 // Program and argument bytes.
 using Bytes = std::span<const std::uint8_t>;
@@ -669,4 +670,5 @@ class MachineBuilder {
   Pause pause_;
 };
 
+}  // namespace CKB_VM_NAMESPACE
 }  // namespace ckb_vm

@@ -93,6 +93,7 @@
 #include "error.hpp"
 
 namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
 
 template <class M>
 concept Memory = requires(M& m, const M& cm, std::uint64_t a, std::uint8_t f, std::span<const std::uint8_t> src,
@@ -871,4 +872,5 @@ static_assert(Memory<SparseMemory>);
 static_assert(Memory<WXorXMemory<FlatMemory>>);
 static_assert(Memory<WXorXMemory<SparseMemory>>);
 
+}  // namespace CKB_VM_NAMESPACE
 }  // namespace ckb_vm

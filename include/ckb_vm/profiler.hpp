@@ -38,6 +38,7 @@
 #include "instruction.hpp"
 
 namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
 
 struct FunctionSymbol {
   std::uint64_t address = 0;
@@ -320,4 +321,5 @@ class CallStackProfiler {
   std::uint64_t total_ = 0;
 };
 
+}  // namespace CKB_VM_NAMESPACE
 }  // namespace ckb_vm

@@ -45,6 +45,7 @@
 #include "machine.hpp"
 
 namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
 
 struct SnapshotPage {
   std::uint64_t index = 0;  // page index: the page starts at index * RISCV_PAGESIZE
@@ -110,4 +111,5 @@ Status resume(M& machine, const Snapshot& snapshot) {
   return {};
 }
 
+}  // namespace CKB_VM_NAMESPACE
 }  // namespace ckb_vm

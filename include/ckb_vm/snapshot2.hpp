@@ -108,6 +108,7 @@
 #include "memory.hpp"
 
 namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
 
 // What a data source returns: the bytes starting at the requested offset (at
 // most the requested length of them) and the full length of the data from
@@ -421,4 +422,5 @@ class Snapshot2Context {
   D data_source_;
 };
 
+}  // namespace CKB_VM_NAMESPACE
 }  // namespace ckb_vm

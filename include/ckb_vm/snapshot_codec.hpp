@@ -67,6 +67,7 @@
 #include "snapshot2.hpp"
 
 namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
 
 enum class SnapshotFormatError : std::uint8_t {
   none = 0,
@@ -477,4 +478,5 @@ inline Result<Snapshot> decode_snapshot(std::span<const std::uint8_t> input) {
   return s;
 }
 
+}  // namespace CKB_VM_NAMESPACE
 }  // namespace ckb_vm

@@ -18,7 +18,9 @@
 #include <string_view>
 #include <vector>
 
-namespace ckb_vm::ckb {
+namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
+namespace ckb {
 
 using Byte32 = std::array<std::uint8_t, 32>;
 
@@ -163,4 +165,6 @@ inline Byte32 blake2b_256(std::span<const std::uint8_t> data) noexcept {
   return Blake2b::ckb().update(data).finalize32();
 }
 
-}  // namespace ckb_vm::ckb
+}  // namespace ckb
+}  // namespace CKB_VM_NAMESPACE
+}  // namespace ckb_vm

@@ -11,7 +11,9 @@
 #include <utility>
 #include <variant>
 
-namespace ckb_vm::ckb {
+namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
+namespace ckb {
 
 struct HostError {
   std::string message;
@@ -46,7 +48,9 @@ struct Unit {};
 using HostStatus = Expected<Unit>;
 inline HostStatus host_ok() { return Unit{}; }
 
-}  // namespace ckb_vm::ckb
+}  // namespace ckb
+}  // namespace CKB_VM_NAMESPACE
+}  // namespace ckb_vm
 
 // Propagate a HostError from an Expected<...>.
 #define CKB_HOST_TRY(expr)                  \

@@ -10,7 +10,9 @@
 #include <string_view>
 #include <vector>
 
-namespace ckb_vm::ckb {
+namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
+namespace ckb {
 
 inline std::string to_hex(std::span<const std::uint8_t> bytes, bool prefix = false) {
   static constexpr char digits[] = "0123456789abcdef";
@@ -45,4 +47,6 @@ inline std::optional<std::vector<std::uint8_t>> from_hex(std::string_view s) {
   return out;
 }
 
-}  // namespace ckb_vm::ckb
+}  // namespace ckb
+}  // namespace CKB_VM_NAMESPACE
+}  // namespace ckb_vm

@@ -20,7 +20,9 @@
 
 #include "expected.hpp"
 
-namespace ckb_vm::ckb {
+namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
+namespace ckb {
 
 struct JsonLimits {
   std::size_t max_input_bytes = std::size_t{512} << 20;
@@ -344,4 +346,6 @@ inline Expected<Json> parse_json(std::string_view text, const JsonLimits& limits
   return detail::JsonParser(text, limits).parse_document();
 }
 
-}  // namespace ckb_vm::ckb
+}  // namespace ckb
+}  // namespace CKB_VM_NAMESPACE
+}  // namespace ckb_vm

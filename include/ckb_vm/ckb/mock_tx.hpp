@@ -51,7 +51,9 @@
 #include "script_group.hpp"
 #include "types.hpp"
 
-namespace ckb_vm::ckb {
+namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
+namespace ckb {
 
 struct MockCell {
   OutPoint out_point;    // inputs: input.previous_output; deps: cell_dep.out_point
@@ -646,4 +648,6 @@ inline Expected<Byte32> script_hash_by_index(const MockTransaction& mt, ScriptGr
   return molecule::script_hash(*cell->type);
 }
 
-}  // namespace ckb_vm::ckb
+}  // namespace ckb
+}  // namespace CKB_VM_NAMESPACE
+}  // namespace ckb_vm

@@ -25,7 +25,9 @@
 #include "expected.hpp"
 #include "types.hpp"
 
-namespace ckb_vm::ckb::molecule {
+namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
+namespace ckb::molecule {
 
 using View = std::span<const std::uint8_t>;
 
@@ -409,4 +411,6 @@ inline Expected<Transaction> decode_transaction(View v, const std::string& path 
   return Transaction{std::move(*raw), std::move(*witnesses)};
 }
 
-}  // namespace ckb_vm::ckb::molecule
+}  // namespace ckb::molecule
+}  // namespace CKB_VM_NAMESPACE
+}  // namespace ckb_vm

@@ -84,7 +84,9 @@
 #include "syscalls.hpp"
 #include "verifier.hpp"
 
-namespace ckb_vm::ckb {
+namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
+namespace ckb {
 
 struct SchedulerOptions {
   // The run's cycle limit (the node passes the transaction's remaining limit).
@@ -823,9 +825,12 @@ class Scheduler {
 //   8 instantiated count, each: 8 VM id
 // Decoding checks every count against the remaining input before allocating.
 
-}  // namespace ckb_vm::ckb
+}  // namespace ckb
+}  // namespace CKB_VM_NAMESPACE
+}  // namespace ckb_vm
 
 namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
 template <>
 struct SnapshotIdCodec<ckb::DataPieceId> {
   static void encode(const ckb::DataPieceId& id, SnapshotWriter& w) {
@@ -842,9 +847,12 @@ struct SnapshotIdCodec<ckb::DataPieceId> {
     return ckb::DataPieceId{static_cast<ckb::DataPieceKind>(*kind), *index};
   }
 };
+}  // namespace CKB_VM_NAMESPACE
 }  // namespace ckb_vm
 
-namespace ckb_vm::ckb {
+namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
+namespace ckb {
 
 inline constexpr std::array<std::uint8_t, 8> SCHEDULER_STATE_MAGIC = {'C', 'K', 'B', 'S', 'C', 'H', 'D', '1'};
 inline constexpr std::uint32_t SCHEDULER_STATE_FORMAT_VERSION = 1;
@@ -1063,4 +1071,6 @@ inline TransactionOutcome verify_transaction_scheduled(std::shared_ptr<const Res
   });
 }
 
-}  // namespace ckb_vm::ckb
+}  // namespace ckb
+}  // namespace CKB_VM_NAMESPACE
+}  // namespace ckb_vm

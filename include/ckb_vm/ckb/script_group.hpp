@@ -36,7 +36,9 @@
 #include "molecule.hpp"
 #include "types.hpp"
 
-namespace ckb_vm::ckb {
+namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
+namespace ckb {
 
 // A live cell as a script sees it.
 struct CellMeta {
@@ -240,4 +242,6 @@ inline Expected<std::size_t> find_script_binary(const ResolvedTransaction& rtx, 
   return host_error("script code " + to_hex(script.code_hash, true) + " not found in cell deps (ScriptNotFound)");
 }
 
-}  // namespace ckb_vm::ckb
+}  // namespace ckb
+}  // namespace CKB_VM_NAMESPACE
+}  // namespace ckb_vm

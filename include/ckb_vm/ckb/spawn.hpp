@@ -53,7 +53,9 @@
 #include "../machine.hpp"
 #include "syscalls.hpp"
 
-namespace ckb_vm::ckb {
+namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
+namespace ckb {
 
 namespace syscall {
 inline constexpr std::uint64_t SPAWN = 2601;
@@ -304,4 +306,6 @@ class SpawnSyscalls final : public Syscalls<Core> {
   std::shared_ptr<ScriptSnapshotContext> context_;
 };
 
-}  // namespace ckb_vm::ckb
+}  // namespace ckb
+}  // namespace CKB_VM_NAMESPACE
+}  // namespace ckb_vm

@@ -64,7 +64,9 @@
 #include "script_group.hpp"
 #include "types.hpp"
 
-namespace ckb_vm::ckb {
+namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
+namespace ckb {
 
 // ---------------------------------------------------------------------------
 // Numbers and codes
@@ -759,4 +761,6 @@ class CkbSyscalls final : public Syscalls<Core> {
   std::optional<Bytes> tx_bytes_;
 };
 
-}  // namespace ckb_vm::ckb
+}  // namespace ckb
+}  // namespace CKB_VM_NAMESPACE
+}  // namespace ckb_vm

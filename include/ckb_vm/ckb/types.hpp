@@ -12,7 +12,9 @@
 
 #include "blake2b.hpp"
 
-namespace ckb_vm::ckb {
+namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
+namespace ckb {
 
 using Bytes = std::vector<std::uint8_t>;
 using Uint128 = std::array<std::uint8_t, 16>;
@@ -130,4 +132,6 @@ constexpr std::uint64_t pack_epoch(Epoch e) noexcept {
 inline constexpr Byte32 TYPE_ID_CODE_HASH = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                                              0, 0, 0, 0, 0, 0, 0, 0, 0, 'T', 'Y', 'P', 'E', '_', 'I', 'D'};
 
-}  // namespace ckb_vm::ckb
+}  // namespace ckb
+}  // namespace CKB_VM_NAMESPACE
+}  // namespace ckb_vm

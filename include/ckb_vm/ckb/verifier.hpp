@@ -35,7 +35,9 @@
 #include "script_group.hpp"
 #include "syscalls.hpp"
 
-namespace ckb_vm::ckb {
+namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
+namespace ckb {
 
 // ckb-debugger's historical default; the node's per-block limit is much larger.
 inline constexpr std::uint64_t DEFAULT_MAX_CYCLES = 70'000'000;
@@ -291,4 +293,6 @@ inline TransactionOutcome verify_transaction(std::shared_ptr<const ResolvedTrans
   });
 }
 
-}  // namespace ckb_vm::ckb
+}  // namespace ckb
+}  // namespace CKB_VM_NAMESPACE
+}  // namespace ckb_vm

@@ -33,7 +33,9 @@
 #include "interpreter.hpp"
 #include "memory_support.hpp"
 
-namespace ckb_vm::detail {
+namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
+namespace detail {
 
 struct Block {
   std::uint64_t pc = 0;
@@ -220,4 +222,6 @@ class TraceSlots {
   std::unique_ptr<std::uint64_t[]> slots_;  // allocated on first use (VERSION0/1 only)
 };
 
-}  // namespace ckb_vm::detail
+}  // namespace detail
+}  // namespace CKB_VM_NAMESPACE
+}  // namespace ckb_vm

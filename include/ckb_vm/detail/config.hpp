@@ -15,3 +15,17 @@
 // header is fatal, so the compilation stops right here.
 #include <ckb_vm/detail/compilation_stopped_because_ckb_vm_needs_cpp20>
 #endif
+
+// Library version. CMakeLists.txt reads these lines, so the two cannot drift.
+#define CKB_VM_VERSION_MAJOR 0
+#define CKB_VM_VERSION_MINOR 1
+#define CKB_VM_VERSION_PATCH 0
+
+// Everything lives in `inline namespace CKB_VM_NAMESPACE` inside `ckb_vm`, so code
+// compiled against two versions of these headers and linked into one program gets
+// distinct symbols (and a link error instead of silent ODR violations), while users
+// keep writing ckb_vm::DefaultMachine.
+#define CKB_VM_DETAIL_VERSION_NS3(major, minor, patch) v##major##_##minor##_##patch
+#define CKB_VM_DETAIL_VERSION_NS(major, minor, patch) CKB_VM_DETAIL_VERSION_NS3(major, minor, patch)
+#define CKB_VM_NAMESPACE \
+  CKB_VM_DETAIL_VERSION_NS(CKB_VM_VERSION_MAJOR, CKB_VM_VERSION_MINOR, CKB_VM_VERSION_PATCH)

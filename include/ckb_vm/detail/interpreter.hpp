@@ -54,7 +54,9 @@
 #endif
 #endif
 
-namespace ckb_vm::detail {
+namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
+namespace detail {
 
 using u64 = std::uint64_t;
 using i64 = std::int64_t;
@@ -908,7 +910,9 @@ chain_exit:
 #undef CKB_VM_WIDE
 }
 
-}  // namespace ckb_vm::detail
+}  // namespace detail
+}  // namespace CKB_VM_NAMESPACE
+}  // namespace ckb_vm
 
 #if CKB_VM_THREADED_DISPATCH
 #if defined(__clang__)

@@ -40,7 +40,9 @@
 #define CKB_VM_DETAIL_COLD [[gnu::noinline, gnu::cold]]
 #endif
 
-namespace ckb_vm::detail {
+namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
+namespace detail {
 
 inline constexpr std::uint64_t kPageMask = RISCV_PAGESIZE - 1;
 
@@ -320,4 +322,6 @@ class PageBook {
   std::uint64_t lr_ = ~std::uint64_t{0};
 };
 
-}  // namespace ckb_vm::detail
+}  // namespace detail
+}  // namespace CKB_VM_NAMESPACE
+}  // namespace ckb_vm

@@ -15,6 +15,7 @@
 #include "../error.hpp"
 
 namespace ckb_vm {
+inline namespace CKB_VM_NAMESPACE {
 
 // How a snapshot finds the dirty pages of a machine's memory.
 //   automatic  use the memory's dirty-page log when it has one (time
@@ -92,4 +93,5 @@ Status append_pages(Mem& memory, std::uint64_t first, std::uint64_t count, std::
 }
 
 }  // namespace detail
+}  // namespace CKB_VM_NAMESPACE
 }  // namespace ckb_vm
