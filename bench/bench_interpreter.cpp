@@ -233,7 +233,7 @@ std::string join(const std::vector<std::string>& words) {
   return c;
 }
 
-// "12.345" (ms) for times, or "…" when the median is not positive.
+// Seconds as milliseconds, "12.345".
 std::string ms(double seconds) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3f", seconds * 1e3);
