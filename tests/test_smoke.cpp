@@ -48,3 +48,15 @@ TEST_CASE("smoke: version macros name the inline namespace") {
         std::to_string(CKB_VM_VERSION_MAJOR) + "." + std::to_string(CKB_VM_VERSION_MINOR) + "." +
             std::to_string(CKB_VM_VERSION_PATCH));
 }
+
+TEST_CASE("smoke: every error code has its own ckb-vm name") {
+  CHECK(ckb_vm::ERROR_CODE_COUNT == 24);
+  for (std::size_t i = 0; i < ckb_vm::ERROR_CODE_COUNT; ++i) {
+    const auto name = ckb_vm::error_code_name(static_cast<ckb_vm::ErrorCode>(i));
+    CHECK(name != "Unknown");
+    for (std::size_t j = 0; j < i; ++j)
+      CHECK(name != ckb_vm::error_code_name(static_cast<ckb_vm::ErrorCode>(j)));
+  }
+  CHECK(ckb_vm::error_code_name(ckb_vm::ErrorCode::Yield) == "Yield");
+  CHECK(ckb_vm::error_code_name(static_cast<ckb_vm::ErrorCode>(200)) == "Unknown");
+}

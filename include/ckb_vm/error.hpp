@@ -8,6 +8,7 @@
 
 #include "detail/config.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -18,61 +19,54 @@
 namespace ckb_vm {
 inline namespace CKB_VM_NAMESPACE {
 
+// One row per ckb-vm Error variant, named as ckb-vm names it. The order is the
+// numbering (append only: hosts may store the numbers).
+#define CKB_VM_ERROR_CODES(X) \
+  X(Asm) \
+  X(CyclesExceeded) \
+  X(CyclesOverflow) \
+  X(ElfBits) \
+  X(ElfParseError) \
+  X(ElfSegmentUnreadable) \
+  X(ElfSegmentWritableAndExecutable) \
+  X(ElfSegmentAddrOrSizeError) \
+  X(External) \
+  X(InvalidEcall) \
+  X(InvalidInstruction) \
+  X(InvalidOp) \
+  X(InvalidVersion) \
+  X(IO) \
+  X(MemOutOfBound) \
+  X(MemOutOfStack) \
+  X(MemPageUnalignedAccess) \
+  X(MemWriteOnExecutablePage) \
+  X(MemWriteOnFreezedPage) \
+  X(Pause) \
+  X(SnapshotDataLoadError) \
+  X(Unexpected) \
+  X(Unimplemented) \
+  X(Yield)
+
 enum class ErrorCode : std::uint8_t {
-  Asm,
-  CyclesExceeded,
-  CyclesOverflow,
-  ElfBits,
-  ElfParseError,
-  ElfSegmentUnreadable,
-  ElfSegmentWritableAndExecutable,
-  ElfSegmentAddrOrSizeError,
-  External,
-  InvalidEcall,
-  InvalidInstruction,
-  InvalidOp,
-  InvalidVersion,
-  IO,
-  MemOutOfBound,
-  MemOutOfStack,
-  MemPageUnalignedAccess,
-  MemWriteOnExecutablePage,
-  MemWriteOnFreezedPage,
-  Pause,
-  SnapshotDataLoadError,
-  Unexpected,
-  Unimplemented,
-  Yield,
+#define CKB_VM_ERROR_CODE_ENUM(name) name,
+  CKB_VM_ERROR_CODES(CKB_VM_ERROR_CODE_ENUM)
+#undef CKB_VM_ERROR_CODE_ENUM
 };
 
+inline constexpr std::size_t ERROR_CODE_COUNT = 0
+#define CKB_VM_ERROR_CODE_COUNT(name) +1
+    CKB_VM_ERROR_CODES(CKB_VM_ERROR_CODE_COUNT)
+#undef CKB_VM_ERROR_CODE_COUNT
+    ;
+
 constexpr std::string_view error_code_name(ErrorCode code) noexcept {
-  switch (code) {
-    case ErrorCode::Asm: return "Asm";
-    case ErrorCode::CyclesExceeded: return "CyclesExceeded";
-    case ErrorCode::CyclesOverflow: return "CyclesOverflow";
-    case ErrorCode::ElfBits: return "ElfBits";
-    case ErrorCode::ElfParseError: return "ElfParseError";
-    case ErrorCode::ElfSegmentUnreadable: return "ElfSegmentUnreadable";
-    case ErrorCode::ElfSegmentWritableAndExecutable: return "ElfSegmentWritableAndExecutable";
-    case ErrorCode::ElfSegmentAddrOrSizeError: return "ElfSegmentAddrOrSizeError";
-    case ErrorCode::External: return "External";
-    case ErrorCode::InvalidEcall: return "InvalidEcall";
-    case ErrorCode::InvalidInstruction: return "InvalidInstruction";
-    case ErrorCode::InvalidOp: return "InvalidOp";
-    case ErrorCode::InvalidVersion: return "InvalidVersion";
-    case ErrorCode::IO: return "IO";
-    case ErrorCode::MemOutOfBound: return "MemOutOfBound";
-    case ErrorCode::MemOutOfStack: return "MemOutOfStack";
-    case ErrorCode::MemPageUnalignedAccess: return "MemPageUnalignedAccess";
-    case ErrorCode::MemWriteOnExecutablePage: return "MemWriteOnExecutablePage";
-    case ErrorCode::MemWriteOnFreezedPage: return "MemWriteOnFreezedPage";
-    case ErrorCode::Pause: return "Pause";
-    case ErrorCode::SnapshotDataLoadError: return "SnapshotDataLoadError";
-    case ErrorCode::Unexpected: return "Unexpected";
-    case ErrorCode::Unimplemented: return "Unimplemented";
-    case ErrorCode::Yield: return "Yield";
-  }
-  return "Unknown";
+  constexpr std::string_view names[] = {
+#define CKB_VM_ERROR_CODE_NAME(name) #name,
+      CKB_VM_ERROR_CODES(CKB_VM_ERROR_CODE_NAME)
+#undef CKB_VM_ERROR_CODE_NAME
+  };
+  const auto i = static_cast<std::size_t>(code);
+  return i < ERROR_CODE_COUNT ? names[i] : std::string_view("Unknown");
 }
 
 // Trivially copyable on purpose: it travels through the interpreter's hot
