@@ -387,7 +387,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
 
 #if CKB_VM_THREADED_DISPATCH
   static const void* const table[] = {
-#define CKB_VM_LABEL_ADDR(name, mnemonic) &&L_##name,
+#define CKB_VM_LABEL_ADDR(name, ...) &&L_##name,
       CKB_VM_OPCODES(CKB_VM_LABEL_ADDR)
 #undef CKB_VM_LABEL_ADDR
   };
