@@ -238,3 +238,32 @@ TEST_CASE("ckb mock tx: ckb-debugger's mainnet mock_tx.json gives the documented
   CHECK(v2.transfer_cycles == 12680);
 }
 #endif
+
+TEST_CASE("mock tx: errors name the field by its JSON path") {
+  const std::string h = "\"0x" + std::string(64, '1') + "\"";
+  const std::string script = "{\"code_hash\":" + h + ",\"hash_type\":\"data2\",\"args\":\"0x\"}";
+  const std::string input = "{\"since\":\"0x0\",\"previous_output\":{\"tx_hash\":" + h + ",\"index\":\"0x0\"}}";
+  auto doc = [&](const std::string& input_entry, const std::string& deps) {
+    return "{\"mock_info\":{\"inputs\":[" + input_entry + "],\"cell_deps\":" + deps +
+           ",\"header_deps\":[]},\"tx\":{\"version\":\"0x0\",\"cell_deps\":[],\"header_deps\":[],\"inputs\":[" + input +
+           "],\"outputs\":[],\"outputs_data\":[],\"witnesses\":[]}}";
+  };
+  const std::string cell = "\"output\":{\"capacity\":\"0x1\",\"lock\":" + script + "},\"data\":\"0x\"";
+  REQUIRE(parse_mock_tx(doc("{\"input\":" + input + "," + cell + "}", "[]")).ok());
+  const std::pair<std::string, std::string> cases[] = {
+      {doc("{" + cell + "}", "[]"), "mock_info.inputs[0]: missing field \"input\""},
+      {doc("{\"input\":" + input + ",\"output\":{\"capacity\":\"0x1\",\"lock\":7},\"data\":\"0x\"}", "[]"),
+       "mock_info.inputs[0].output.lock: expected an object, found a number"},
+      {doc("{\"input\":" + input + "," + cell + "}", "[{\"cell_dep\":7}]"),
+       "mock_info.cell_deps[0].cell_dep: expected an object, found a number"},
+      {doc("{\"input\":" + input + "," + cell + "}", "7"), "mock_info.cell_deps: expected an array, found a number"},
+      {doc("{\"input\":{\"since\":\"0x00\",\"previous_output\":{\"tx_hash\":" + h + ",\"index\":\"0x0\"}}," + cell + "}",
+           "[]"),
+       "mock_info.inputs[0].input.since: hex integer with redundant leading zeros"},
+  };
+  for (const auto& [text, message] : cases) {
+    auto r = parse_mock_tx(text);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message == message);
+  }
+}

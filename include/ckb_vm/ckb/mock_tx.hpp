@@ -40,6 +40,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -92,6 +93,15 @@ inline Expected<const Json*> member(const Json& obj, std::string_view key, const
   return v;
 }
 
+// Parses obj[key] with parse(value, path.key); a missing key names `path`.
+template <class F>
+auto field(const Json& obj, std::string_view key, const Path& path, F&& parse) {
+  using R = decltype(parse(obj, path));
+  const Json* v = obj.find(key);
+  if (!v) return R(field_error(path, "missing field \"" + std::string(key) + "\""));
+  return parse(*v, path + "." + std::string(key));
+}
+
 inline HostStatus expect_object(const Json& v, const Path& path, std::initializer_list<std::string_view> allowed,
                                 bool deny_unknown) {
   if (!v.is_object()) return field_error(path, std::string("expected an object, found ") + std::string(json_kind_name(v.kind)));
@@ -141,6 +151,11 @@ inline Expected<std::uint64_t> parse_uint(const Json& v, const Path& path, unsig
   return value;
 }
 
+// parse_uint for a fixed width, usable with field() and array_of().
+inline auto uint_of(unsigned bits) {
+  return [bits](const Json& v, const Path& path) { return parse_uint(v, path, bits); };
+}
+
 inline Expected<Uint128> parse_u128(const Json& v, const Path& path) {
   auto s = string_of(v, path);
   if (!s.ok()) return s.error();
@@ -173,23 +188,17 @@ inline Expected<Bytes> parse_json_bytes(const Json& v, const Path& path) {
 inline Expected<Script> parse_script(const Json& v, const Path& path) {
   CKB_HOST_TRY(expect_object(v, path, {"code_hash", "hash_type", "args"}, true));
   Script s;
-  auto f = member(v, "code_hash", path);
-  if (!f.ok()) return f.error();
-  auto code_hash = parse_h256(**f, path + ".code_hash");
+  auto code_hash = field(v, "code_hash", path, parse_h256);
   if (!code_hash.ok()) return code_hash.error();
   s.code_hash = *code_hash;
-  auto ht = member(v, "hash_type", path);
-  if (!ht.ok()) return ht.error();
-  auto hts = string_of(**ht, path + ".hash_type");
+  auto hts = field(v, "hash_type", path, string_of);
   if (!hts.ok()) return hts.error();
   if (*hts == "data") s.hash_type = 0;
   else if (*hts == "type") s.hash_type = 1;
   else if (*hts == "data1") s.hash_type = 2;
   else if (*hts == "data2") s.hash_type = 4;
   else return field_error(path + ".hash_type", "unknown hash type \"" + std::string(*hts) + "\"");
-  auto a = member(v, "args", path);
-  if (!a.ok()) return a.error();
-  auto args = parse_json_bytes(**a, path + ".args");
+  auto args = field(v, "args", path, parse_json_bytes);
   if (!args.ok()) return args.error();
   s.args = std::move(*args);
   return s;
@@ -198,14 +207,10 @@ inline Expected<Script> parse_script(const Json& v, const Path& path) {
 inline Expected<CellOutput> parse_cell_output(const Json& v, const Path& path) {
   CKB_HOST_TRY(expect_object(v, path, {"capacity", "lock", "type"}, true));
   CellOutput c;
-  auto cap = member(v, "capacity", path);
-  if (!cap.ok()) return cap.error();
-  auto capacity = parse_uint(**cap, path + ".capacity", 64);
+  auto capacity = field(v, "capacity", path, uint_of(64));
   if (!capacity.ok()) return capacity.error();
   c.capacity = *capacity;
-  auto l = member(v, "lock", path);
-  if (!l.ok()) return l.error();
-  auto lock = parse_script(**l, path + ".lock");
+  auto lock = field(v, "lock", path, parse_script);
   if (!lock.ok()) return lock.error();
   c.lock = std::move(*lock);
   if (const Json* t = v.find("type"); t && !t->is_null()) {
@@ -218,39 +223,27 @@ inline Expected<CellOutput> parse_cell_output(const Json& v, const Path& path) {
 
 inline Expected<OutPoint> parse_out_point(const Json& v, const Path& path) {
   CKB_HOST_TRY(expect_object(v, path, {"tx_hash", "index"}, true));
-  auto h = member(v, "tx_hash", path);
-  if (!h.ok()) return h.error();
-  auto hash = parse_h256(**h, path + ".tx_hash");
+  auto hash = field(v, "tx_hash", path, parse_h256);
   if (!hash.ok()) return hash.error();
-  auto i = member(v, "index", path);
-  if (!i.ok()) return i.error();
-  auto index = parse_uint(**i, path + ".index", 32);
+  auto index = field(v, "index", path, uint_of(32));
   if (!index.ok()) return index.error();
   return OutPoint{*hash, static_cast<std::uint32_t>(*index)};
 }
 
 inline Expected<CellInput> parse_cell_input(const Json& v, const Path& path) {
   CKB_HOST_TRY(expect_object(v, path, {"since", "previous_output"}, true));
-  auto s = member(v, "since", path);
-  if (!s.ok()) return s.error();
-  auto since = parse_uint(**s, path + ".since", 64);
+  auto since = field(v, "since", path, uint_of(64));
   if (!since.ok()) return since.error();
-  auto p = member(v, "previous_output", path);
-  if (!p.ok()) return p.error();
-  auto prev = parse_out_point(**p, path + ".previous_output");
+  auto prev = field(v, "previous_output", path, parse_out_point);
   if (!prev.ok()) return prev.error();
   return CellInput{*since, *prev};
 }
 
 inline Expected<CellDep> parse_cell_dep(const Json& v, const Path& path) {
   CKB_HOST_TRY(expect_object(v, path, {"out_point", "dep_type"}, true));
-  auto o = member(v, "out_point", path);
-  if (!o.ok()) return o.error();
-  auto op = parse_out_point(**o, path + ".out_point");
+  auto op = field(v, "out_point", path, parse_out_point);
   if (!op.ok()) return op.error();
-  auto d = member(v, "dep_type", path);
-  if (!d.ok()) return d.error();
-  auto ds = string_of(**d, path + ".dep_type");
+  auto ds = field(v, "dep_type", path, string_of);
   if (!ds.ok()) return ds.error();
   CellDep dep{*op, 0};
   if (*ds == "code") dep.dep_type = 0;
@@ -272,6 +265,12 @@ Expected<std::vector<T>> parse_array(const Json& v, const Path& path, F&& each) 
   return out;
 }
 
+// parse_array<T>(…, each) as a callable, usable with field().
+template <class T, class F>
+auto array_of(F each) {
+  return [each](const Json& v, const Path& path) { return parse_array<T>(v, path, each); };
+}
+
 inline Expected<HeaderView> parse_header_view(const Json& v, const Path& path) {
   CKB_HOST_TRY(expect_object(v, path, {}, false));
   HeaderView hv;
@@ -287,9 +286,7 @@ inline Expected<HeaderView> parse_header_view(const Json& v, const Path& path) {
                     {"timestamp", 64, &r.timestamp, nullptr}, {"number", 64, &r.number, nullptr},
                     {"epoch", 64, &r.epoch, nullptr}};
   for (const U& u : ints) {
-    auto f = member(v, u.name, path);
-    if (!f.ok()) return f.error();
-    auto n = parse_uint(**f, path + "." + u.name, u.bits);
+    auto n = field(v, u.name, path, uint_of(u.bits));
     if (!n.ok()) return n.error();
     *u.dst64 = *n;
   }
@@ -302,15 +299,11 @@ inline Expected<HeaderView> parse_header_view(const Json& v, const Path& path) {
                                                     {"dao", &r.dao},
                                                     {"hash", &hv.hash}};
   for (const auto& [name, dst] : hashes) {
-    auto f = member(v, name, path);
-    if (!f.ok()) return f.error();
-    auto h = parse_h256(**f, path + "." + name);
+    auto h = field(v, name, path, parse_h256);
     if (!h.ok()) return h.error();
     *dst = *h;
   }
-  auto n = member(v, "nonce", path);
-  if (!n.ok()) return n.error();
-  auto nonce = parse_u128(**n, path + ".nonce");
+  auto nonce = field(v, "nonce", path, parse_u128);
   if (!nonce.ok()) return nonce.error();
   hv.header.nonce = *nonce;
   return hv;
@@ -318,14 +311,10 @@ inline Expected<HeaderView> parse_header_view(const Json& v, const Path& path) {
 
 inline Expected<MockCell> parse_mock_cell(const Json& v, const Path& path) {
   MockCell c;
-  auto o = member(v, "output", path);
-  if (!o.ok()) return o.error();
-  auto out = parse_cell_output(**o, path + ".output");
+  auto out = field(v, "output", path, parse_cell_output);
   if (!out.ok()) return out.error();
   c.output = std::move(*out);
-  auto d = member(v, "data", path);
-  if (!d.ok()) return d.error();
-  auto data = parse_json_bytes(**d, path + ".data");
+  auto data = field(v, "data", path, parse_json_bytes);
   if (!data.ok()) return data.error();
   c.data = std::move(*data);
   if (const Json* h = v.find("header"); h && !h->is_null()) {
@@ -336,30 +325,42 @@ inline Expected<MockCell> parse_mock_cell(const Json& v, const Path& path) {
   return c;
 }
 
+// A mock input or cell dep: {head_key: <CellInput or CellDep>, output, data,
+// header?}; the cell's out point comes from the head.
+template <class Entry, class ParseHead, class OutPointOf>
+auto mock_entry(std::string_view head_key, ParseHead parse_head, OutPointOf out_point_of) {
+  return [=](const Json& e, const Path& p) -> Expected<Entry> {
+    CKB_HOST_TRY(expect_object(e, p, {}, false));
+    auto head = field(e, head_key, p, parse_head);
+    if (!head.ok()) return head.error();
+    auto cell = parse_mock_cell(e, p);
+    if (!cell.ok()) return cell.error();
+    cell->out_point = out_point_of(*head);
+    return Entry{*head, std::move(*cell)};
+  };
+}
+
 inline Expected<Transaction> parse_transaction(const Json& v, const Path& path) {
   CKB_HOST_TRY(expect_object(
       v, path, {"version", "cell_deps", "header_deps", "inputs", "outputs", "outputs_data", "witnesses"}, true));
   Transaction t;
-  auto f = member(v, "version", path);
-  if (!f.ok()) return f.error();
-  auto version = parse_uint(**f, path + ".version", 32);
+  auto version = field(v, "version", path, uint_of(32));
   if (!version.ok()) return version.error();
   t.raw.version = static_cast<std::uint32_t>(*version);
-#define CKB_MOCK_ARRAY(key, dst, T, fn)                     \
-  {                                                         \
-    auto m = member(v, key, path);                          \
-    if (!m.ok()) return m.error();                          \
-    auto a = parse_array<T>(**m, path + "." + key, fn);     \
-    if (!a.ok()) return a.error();                          \
-    dst = std::move(*a);                                    \
-  }
-  CKB_MOCK_ARRAY("cell_deps", t.raw.cell_deps, CellDep, parse_cell_dep)
-  CKB_MOCK_ARRAY("header_deps", t.raw.header_deps, Byte32, parse_h256)
-  CKB_MOCK_ARRAY("inputs", t.raw.inputs, CellInput, parse_cell_input)
-  CKB_MOCK_ARRAY("outputs", t.raw.outputs, CellOutput, parse_cell_output)
-  CKB_MOCK_ARRAY("outputs_data", t.raw.outputs_data, Bytes, parse_json_bytes)
-  CKB_MOCK_ARRAY("witnesses", t.witnesses, Bytes, parse_json_bytes)
-#undef CKB_MOCK_ARRAY
+  // Each list in the order CKB's JSON type declares it.
+  auto into = [&](std::string_view key, auto& dst, auto parse_one) -> HostStatus {
+    using T = typename std::decay_t<decltype(dst)>::value_type;
+    auto a = field(v, key, path, array_of<T>(parse_one));
+    if (!a.ok()) return a.error();
+    dst = std::move(*a);
+    return host_ok();
+  };
+  CKB_HOST_TRY(into("cell_deps", t.raw.cell_deps, parse_cell_dep));
+  CKB_HOST_TRY(into("header_deps", t.raw.header_deps, parse_h256));
+  CKB_HOST_TRY(into("inputs", t.raw.inputs, parse_cell_input));
+  CKB_HOST_TRY(into("outputs", t.raw.outputs, parse_cell_output));
+  CKB_HOST_TRY(into("outputs_data", t.raw.outputs_data, parse_json_bytes));
+  CKB_HOST_TRY(into("witnesses", t.witnesses, parse_json_bytes));
   return t;
 }
 
@@ -378,42 +379,19 @@ inline Expected<MockTransaction> parse_mock_tx(std::string_view json_text, const
   const Json& mi = **info;
   CKB_HOST_TRY(expect_object(mi, "mock_info", {}, false));
 
-  auto inputs = member(mi, "inputs", "mock_info");
-  if (!inputs.ok()) return inputs.error();
-  auto in = parse_array<MockInput>(**inputs, "mock_info.inputs", [](const Json& e, const Path& p) -> Expected<MockInput> {
-    CKB_HOST_TRY(expect_object(e, p, {}, false));
-    auto i = member(e, "input", p);
-    if (!i.ok()) return i.error();
-    auto input = parse_cell_input(**i, p + ".input");
-    if (!input.ok()) return input.error();
-    auto cell = parse_mock_cell(e, p);
-    if (!cell.ok()) return cell.error();
-    cell->out_point = input->previous_output;
-    return MockInput{*input, std::move(*cell)};
-  });
+  auto in = field(mi, "inputs", "mock_info",
+                  array_of<MockInput>(mock_entry<MockInput>("input", parse_cell_input,
+                                                            [](const CellInput& i) { return i.previous_output; })));
   if (!in.ok()) return in.error();
   mt.mock_info.inputs = std::move(*in);
 
-  auto deps = member(mi, "cell_deps", "mock_info");
-  if (!deps.ok()) return deps.error();
-  auto cd = parse_array<MockCellDep>(**deps, "mock_info.cell_deps",
-                                     [](const Json& e, const Path& p) -> Expected<MockCellDep> {
-                                       CKB_HOST_TRY(expect_object(e, p, {}, false));
-                                       auto d = member(e, "cell_dep", p);
-                                       if (!d.ok()) return d.error();
-                                       auto dep = parse_cell_dep(**d, p + ".cell_dep");
-                                       if (!dep.ok()) return dep.error();
-                                       auto cell = parse_mock_cell(e, p);
-                                       if (!cell.ok()) return cell.error();
-                                       cell->out_point = dep->out_point;
-                                       return MockCellDep{*dep, std::move(*cell)};
-                                     });
+  auto cd = field(mi, "cell_deps", "mock_info",
+                  array_of<MockCellDep>(mock_entry<MockCellDep>("cell_dep", parse_cell_dep,
+                                                                [](const CellDep& d) { return d.out_point; })));
   if (!cd.ok()) return cd.error();
   mt.mock_info.cell_deps = std::move(*cd);
 
-  auto headers = member(mi, "header_deps", "mock_info");
-  if (!headers.ok()) return headers.error();
-  auto hd = parse_array<HeaderView>(**headers, "mock_info.header_deps", parse_header_view);
+  auto hd = field(mi, "header_deps", "mock_info", array_of<HeaderView>(parse_header_view));
   if (!hd.ok()) return hd.error();
   mt.mock_info.header_deps = std::move(*hd);
 
