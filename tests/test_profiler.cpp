@@ -2,6 +2,7 @@
 // attribution of cycles in folded-stack form.
 #include <doctest/doctest.h>
 
+#include <ckb_vm/ckb_vm.hpp>
 #include <ckb_vm/decoder.hpp>
 #include <ckb_vm/profiler.hpp>
 
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 using namespace ckb_vm;
@@ -99,18 +101,20 @@ TEST_CASE("profiler: calls, returns and tail calls become folded stacks") {
   p.record(0x2004, CALL_REG, 3);  // work -> leaf
   p.record(0x3000, ADDI, 10);
   p.record(0x3004, C_RET, 3);     // leaf returns to work
-  p.record(0x2008, JUMP, 3);      // work tail-calls tail: same frame, new function
+  p.record(0x2008, JUMP, 3);      // work tail-calls tail: a frame of its own (as ckb-debugger)
   p.record(0x4000, ADDI, 2);
-  p.record(0x4004, RET, 3);       // back to main
+  p.record(0x4004, RET, 3);       // back to main, past both frames
   p.record(0x1008, ADDI, 1);
+  p.record(0x100c, JUMP, 1);      // a jump inside main: no frame
+  p.record(0x1020, ADDI, 1);
   p.record(0x5000, ADDI, 7);      // outside every function
   CHECK(p.folded() ==
         "[unknown] 7\n"
-        "main 5\n"
-        "main;tail 5\n"
+        "main 7\n"
         "main;work 7\n"
-        "main;work;leaf 13\n");
-  CHECK(p.total_cycles() == 37);
+        "main;work;leaf 13\n"
+        "main;work;tail 5\n");
+  CHECK(p.total_cycles() == 39);
   const auto self = p.self_cycles();
   REQUIRE(self.size() == 5);
   CHECK(self[0] == std::pair<std::string, std::uint64_t>{"leaf", 13});
@@ -135,4 +139,168 @@ TEST_CASE("profiler: names cannot break the folded format") {
   CallStackProfiler p(SymbolTable({{0x1000, 0, "odd name;with separators"}}));
   p.record(0x1000, ADDI, 2);
   CHECK(p.folded() == "odd_name_with_separators 2\n");
+}
+
+namespace {
+
+struct Executed {
+  std::uint64_t pc;
+  Instruction inst;
+  std::uint64_t cycles;
+};
+
+// Runs an ELF with step() as CKB does (VERSION2, IMC + B + MOP, estimate_cycles)
+// and records every instruction with the cycles it cost.
+std::vector<Executed> trace_program(const std::vector<std::uint8_t>& elf, std::vector<std::string> args) {
+  auto vm = MachineBuilder<>{}
+                .isa(ISA_IMC | ISA_B | ISA_MOP)
+                .version(VERSION2)
+                .instruction_cycle_func(estimate_cycles)
+                .max_cycles(100'000'000)
+                .build();
+  REQUIRE(vm.ok());
+  REQUIRE(vm->load_program(elf, args).ok());
+  Decoder decoder(ISA_IMC | ISA_B | ISA_MOP, VERSION2, estimate_cycles);
+  std::vector<Executed> out;
+  vm->set_running(true);
+  while (vm->running()) {
+    const std::uint64_t pc = vm->pc();
+    const std::uint64_t before = vm->cycles();
+    const Result<Instruction> inst = decoder.decode(vm->memory(), pc);
+    REQUIRE(inst.ok());
+    const Status s = vm->step();
+    out.push_back(Executed{pc, *inst, vm->cycles() - before});
+    if (!s.ok()) break;
+  }
+  return out;
+}
+
+// The same instructions fed to a profiler in blocks (runs ending at a
+// control transfer or a syscall), one instruction at a time where a run
+// crosses into another function: what a block-engine observer does.
+void feed_blocks(CallStackProfiler& p, const std::vector<Executed>& trace) {
+  std::size_t begin = 0;
+  while (begin < trace.size()) {
+    std::size_t end = begin;
+    while (end + 1 < trace.size() && !is_block_end(trace[end].inst.op) && trace[end].inst.op != Opcode::ECALL) ++end;
+    std::uint64_t cycles = 0;
+    for (std::size_t k = begin; k <= end; ++k) cycles += trace[k].cycles;
+    if (p.same_function(trace[begin].pc, trace[end].pc)) {
+      p.record_block(trace[begin].pc, trace[end].pc, cycles, trace[end].inst);
+    } else {
+      for (std::size_t k = begin; k <= end; ++k) p.record(trace[k].pc, trace[k].inst, trace[k].cycles);
+    }
+    begin = end + 1;
+  }
+}
+
+// The block events run_observed would report for this trace (blocks end at
+// control transfers and syscalls), fed to a ProfileObserver.
+struct SimulatedEvent {
+  std::uint64_t pc = 0, last_pc = 0, next_pc = 0, cycles = 0;
+  std::uint32_t instructions = 0;
+  Instruction last;
+};
+template <class M>
+void feed_observer(ProfileObserver<M>& obs, const std::vector<Executed>& trace) {
+  SimulatedEvent e;
+  for (std::size_t k = 0; k < trace.size(); ++k) {
+    if (e.instructions == 0) e.pc = trace[k].pc;
+    ++e.instructions;
+    e.cycles += trace[k].cycles;
+    e.last_pc = trace[k].pc;
+    e.last = trace[k].inst;
+    if (k + 1 == trace.size() || is_block_end(trace[k].inst.op) || trace[k].inst.op == Opcode::ECALL) {
+      obs.on_block(e);
+      e = SimulatedEvent{};
+    }
+  }
+}
+
+// The real thing, once DefaultMachine has run_observed: the profile of a
+// run_observed run, or "" without the hook.
+template <class M>
+std::string observed_profile(M& vm, const SymbolTable& symbols, const LineTable& lines) {
+  if constexpr (requires(M& m, ProfileObserver<M>& o) { m.run_observed(o); }) {
+    CallStackProfiler p(symbols, lines);
+    ProfileObserver<M> obs(p, vm, ISA_IMC | ISA_B | ISA_MOP, VERSION2, estimate_cycles);
+    (void)vm.run_observed(obs);
+    CHECK(p.total_cycles() == vm.cycles());
+    return p.folded();
+  } else {
+    (void)vm, (void)symbols, (void)lines;
+    return "";
+  }
+}
+
+}  // namespace
+
+TEST_CASE("profiler: block-level feed gives the instruction-level profile") {
+  struct Case {
+    std::string path;
+    std::vector<std::string> args;
+  };
+  const std::string dwarf = std::string(CKB_VM_SOURCE_DIR) + "/tests/dwarf/bin/";
+  const std::string programs = std::string(CKB_VM_TEST_PROGRAMS_DIR) + "/";
+  for (const Case& c : {Case{dwarf + "prog_v5", {"prog"}}, Case{dwarf + "prog_v5", {"prog", "fault"}},
+                        Case{dwarf + "prog_v2", {"prog"}}, Case{programs + "sort", {"sort"}},
+                        Case{programs + "bignum", {"bignum"}}, Case{programs + "sha256", {"sha256"}}}) {
+    CAPTURE(c.path);
+    std::ifstream f(c.path, std::ios::binary);
+    REQUIRE(f.good());
+    const std::vector<std::uint8_t> elf{std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+    const auto trace = trace_program(elf, c.args);
+    REQUIRE(trace.size() > 1000);
+    auto symbols = SymbolTable::from_elf(elf);
+    auto lines = LineTable::from_elf(elf);
+    REQUIRE(symbols.ok());
+    REQUIRE(lines.ok());
+    CallStackProfiler exact(*symbols, *lines);
+    for (const Executed& e : trace) exact.record(e.pc, e.inst, e.cycles);
+    CallStackProfiler blocks(*symbols, *lines);
+    feed_blocks(blocks, trace);
+    CHECK(blocks.folded() == exact.folded());
+    CHECK(blocks.self_cycles() == exact.self_cycles());
+    CHECK(blocks.total_cycles() == exact.total_cycles());
+    CHECK(blocks.call_stack(trace.back().pc) == exact.call_stack(trace.back().pc));
+
+    auto vm = MachineBuilder<>{}
+                  .isa(ISA_IMC | ISA_B | ISA_MOP)
+                  .version(VERSION2)
+                  .instruction_cycle_func(estimate_cycles)
+                  .max_cycles(100'000'000)
+                  .build();
+    REQUIRE(vm.ok());
+    REQUIRE(vm->load_program(elf, c.args).ok());
+    using M = std::remove_reference_t<decltype(*vm)>;
+    {
+      CallStackProfiler p(*symbols, *lines);
+      ProfileObserver<M> obs(p, *vm, ISA_IMC | ISA_B | ISA_MOP, VERSION2, estimate_cycles);
+      feed_observer(obs, trace);
+      CHECK(p.folded() == exact.folded());
+    }
+    const std::string observed = observed_profile(*vm, *symbols, *lines);
+    if (!observed.empty()) CHECK(observed == exact.folded());
+  }
+}
+
+TEST_CASE("profiler: nested C++ calls in a program with line tables") {
+  std::ifstream f(std::string(CKB_VM_SOURCE_DIR) + "/tests/dwarf/bin/prog_v5", std::ios::binary);
+  const std::vector<std::uint8_t> elf{std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+  const auto trace = trace_program(elf, {"prog", "fault"});
+  CallStackProfiler p(*SymbolTable::from_elf(elf), *LineTable::from_elf(elf));
+  for (const Executed& e : trace) p.record(e.pc, e.inst, e.cycles);
+  const std::string folded = p.folded();
+  CAPTURE(folded);
+  // Frames are file:line:demangled-name, separators replaced.
+  const std::string main = "prog.cpp:52:_start;prog.cpp:36:main;";
+  CHECK(folded.find(main + "prog.cpp:23:calc::fold(unsigned_long_const*,_int);prog.cpp:17:calc::mix(unsigned_long,_int) 12800\n") !=
+        std::string::npos);
+  CHECK(folded.find(main + "prog.cpp:28:unsigned_int_calc::twice<unsigned_int>(unsigned_int);prog.cpp:17:calc::mix(unsigned_long,_int) 800\n") !=
+        std::string::npos);
+  CHECK(folded.find(main + "prog.cpp:32:calc::fib(unsigned_long);prog.cpp:32:calc::fib(unsigned_long);") != std::string::npos);
+  CHECK(folded.find(main + "helper.c:9:c_sum 9260\n") != std::string::npos);
+  // The run stops in c_fault, called from main and then three times by itself.
+  CHECK(p.call_stack(trace.back().pc) == main + "helper.c:15:c_fault;helper.c:15:c_fault;helper.c:15:c_fault;helper.c:15:c_fault");
+  CHECK(p.call_sites().size() == 5);
 }

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <ckb_vm/ckb_vm.hpp>
+#include <ckb_vm/detail/byte_io.hpp>
 #include <ckb_vm/profiler.hpp>
 #include <ckb_vm/snapshot2.hpp>
 
@@ -30,6 +31,7 @@
 namespace ckb_vm_run {
 
 using namespace ckb_vm;
+using ckb_vm::detail::bytes::hex_bytes;
 
 #ifndef CKB_VM_RUN_VERSION
 #define CKB_VM_RUN_VERSION "unknown"
@@ -120,8 +122,17 @@ using Core = DefaultCoreMachine<>;
 using Machine = DefaultMachine<Core>;
 Machine build_machine(const Config& c, std::uint64_t max_cycles);
 // One DefaultMachine::step() at a time, decoding each instruction again to trace
-// it (--trace) or attribute its cycles (--pprof).
+// it (--trace, and --pprof with it).
 Result<std::int8_t> run_stepping(Machine& m, const Config& c, bool trace, CallStackProfiler* profiler);
+// --pprof without --trace: the block engine with a ProfileObserver (the same
+// profile as run_stepping's, at a fraction of its cost).
+Result<std::int8_t> run_profiled(Machine& m, const Config& c, CallStackProfiler& profiler);
+
+// Function names and source lines of the program, for --pprof and error reports.
+struct DebugInfo {
+  SymbolTable symbols;
+  LineTable lines;
+};
 
 // ---------------------------------------------------------------------------
 // report.cpp
@@ -129,8 +140,9 @@ std::string hex(std::uint64_t v);
 std::string one_line(const std::string& s);
 // `error=<Name> [details] pc=0x.. cycles=<n> [(message)]`
 std::string describe_error(const Error& e, const Machine& m);
-// pc with its function, registers, and the call stack when a profiler tracked it: stderr.
-void report_error(const Error& e, const Machine& m, const SymbolTable* symbols, const CallStackProfiler* profiler);
+// pc with its function and source line, registers, and the call stack when a
+// profiler tracked it: stderr.
+void report_error(const Error& e, const Machine& m, const DebugInfo* debug, const CallStackProfiler* profiler);
 // `x<n>/<abi> = 0x...` lines, four per row.
 std::string format_registers(const Machine& m);
 

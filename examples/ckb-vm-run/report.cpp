@@ -6,11 +6,7 @@
 
 namespace ckb_vm_run {
 
-std::string hex(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
+std::string hex(std::uint64_t v) { return detail::bytes::hex_u64(v); }
 
 std::string one_line(const std::string& s) {
   std::string out;
@@ -60,30 +56,42 @@ std::string format_registers(const Machine& m) {
 }
 
 namespace {
-// "name+0x12" for an address inside a known function, else "".
-std::string where(std::uint64_t address, const SymbolTable* symbols) {
-  if (symbols == nullptr) return "";
-  const std::size_t k = symbols->find(address);
-  if (k == SymbolTable::npos) return "";
-  const FunctionSymbol& f = symbols->symbols()[k];
-  // A symbol without a size (an assembly label) claims everything up to the next one:
-  // trust it only nearby.
-  if (f.size == 0 && address - f.address >= 0x10000) return "";
-  return f.name + "+" + hex(address - f.address);
+// "name+0x12 (file.c:12)" for an address inside a known function, else "".
+std::string where(std::uint64_t address, const DebugInfo* debug) {
+  if (debug == nullptr) return "";
+  const std::size_t k = debug->symbols.find(address);
+  std::string out;
+  if (k != SymbolTable::npos) {
+    const FunctionSymbol& f = debug->symbols.symbols()[k];
+    // A symbol without a size (an assembly label) claims everything up to the next one:
+    // trust it only nearby.
+    if (f.size == 0 && address - f.address >= 0x10000) return "";
+    out = debug->symbols.display_name(k) + "+" + hex(address - f.address);
+  }
+  if (const std::string line = debug->lines.describe(address); !line.empty())
+    out += out.empty() ? line : " (" + line + ")";
+  return out;
 }
 }  // namespace
 
-void report_error(const Error& e, const Machine& m, const SymbolTable* symbols, const CallStackProfiler* profiler) {
+void report_error(const Error& e, const Machine& m, const DebugInfo* debug, const CallStackProfiler* profiler) {
   // ckb-vm reports InvalidInstruction at the instruction; other errors leave pc after it.
   const std::uint64_t pc = e.code == ErrorCode::InvalidInstruction ? e.pc : m.pc();
   std::string text = "ckb-vm-run: " + one_line(e.to_string()) + "\n  at pc " + hex(pc);
-  if (const std::string w = where(pc, symbols); !w.empty()) text += " in " + w;
+  if (const std::string w = where(pc, debug); !w.empty()) text += " in " + w;
   text += "\n";
   const std::uint64_t ra = m.registers()[registers::RA];
-  if (const std::string w = where(ra, symbols); !w.empty()) text += "  ra " + hex(ra) + " in " + w + "\n";
-  if (profiler != nullptr) text += "  call stack: " + profiler->call_stack(pc) + "\n";
-  else if (symbols != nullptr && !symbols->empty())
+  if (const std::string w = where(ra, debug); !w.empty()) text += "  ra " + hex(ra) + " in " + w + "\n";
+  if (profiler != nullptr) {
+    text += "  call stack: " + profiler->call_stack(pc) + "\n";
+    // Innermost first, as debuggers print backtraces: where it stopped, then each call site.
+    const std::vector<std::uint64_t> sites = profiler->call_sites();
+    text += "    #0 " + hex(pc) + " " + where(pc, debug) + "\n";
+    for (std::size_t k = sites.size(), n = 1; k-- > 0; ++n)
+      text += "    #" + std::to_string(n) + " " + hex(sites[k]) + " " + where(sites[k], debug) + "\n";
+  } else if (debug != nullptr && !debug->symbols.empty()) {
     text += "  (run with --pprof FILE to also see the call stack)\n";
+  }
   text += "registers:\n" + format_registers(m);
   std::fflush(stdout);
   std::fputs(text.c_str(), stderr);

@@ -22,8 +22,8 @@ std::string quoted_args(const std::vector<std::string>& args) {
 Config resumed_config(const Options& o, const SnapshotFile& resumed, const ProgramId& program_id) {
   const Config& saved = resumed.config;
   if (resumed.program != program_id)
-    fail("snapshot " + o.resume + " was taken from another program (SHA-256 " + to_hex(resumed.program).substr(0, 16) +
-         "..., " + o.program + " is " + to_hex(program_id).substr(0, 16) + "...)");
+    fail("snapshot " + o.resume + " was taken from another program (SHA-256 " + hex_bytes(resumed.program).substr(0, 16) +
+         "..., " + o.program + " is " + hex_bytes(program_id).substr(0, 16) + "...)");
   const auto mismatch = [&](const char* option, const std::string& theirs, const std::string& ours) {
     fail("snapshot " + o.resume + " was taken with " + option + " " + theirs + "; it cannot resume with " + option +
          " " + ours);
@@ -83,18 +83,24 @@ int run_program(const Options& o) {
     return STATUS_VM_ERROR;
   }
 
-  // Function names for --pprof and for error reports (an empty table when
-  // stripped), read only when one of them needs it.
-  std::optional<SymbolTable> symbols;
-  auto load_symbols = [&] {
-    if (Result<SymbolTable> table = SymbolTable::from_elf(program); table.ok()) symbols = std::move(table).value();
+  // Function names and source lines for --pprof and for error reports (empty
+  // tables when stripped), read only when one of them needs it. Broken line
+  // tables only cost the file:line annotations.
+  std::optional<DebugInfo> debug;
+  auto load_debug_info = [&] {
+    const Result<ElfSections> sections = ElfSections::parse(program);
+    if (!sections.ok()) return;
+    Result<SymbolTable> table = SymbolTable::from_sections(*sections);
+    if (!table.ok()) return;
+    Result<LineTable> lines = LineTable::from_sections(*sections);
+    debug.emplace(DebugInfo{std::move(table).value(), lines.ok() ? std::move(lines).value() : LineTable{}});
   };
   std::optional<CallStackProfiler> profiler;
   if (!o.pprof.empty()) {
-    load_symbols();
-    if (!symbols) fail("cannot read the symbol table of " + o.program);
-    if (symbols->empty()) fail(o.program + " has no function symbols (stripped?); --pprof needs them");
-    profiler.emplace(*symbols);
+    load_debug_info();
+    if (!debug) fail("cannot read the symbol table of " + o.program);
+    if (debug->symbols.empty()) fail(o.program + " has no function symbols (stripped?); --pprof needs them");
+    profiler.emplace(debug->symbols, debug->lines);
     write_file(o.pprof, {}, "profile");  // fail now, not after the run, if it cannot be written
   }
 
@@ -132,9 +138,9 @@ int run_program(const Options& o) {
   }
 
   if (o.trace) std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16);
-  const Result<std::int8_t> result = (o.trace || profiler)
-                                         ? run_stepping(machine, config, o.trace, profiler ? &*profiler : nullptr)
-                                         : machine.run();
+  const Result<std::int8_t> result = o.trace     ? run_stepping(machine, config, true, profiler ? &*profiler : nullptr)
+                                     : profiler ? run_profiled(machine, config, *profiler)
+                                                : machine.run();
 
   if (profiler) {
     const std::string folded = profiler->folded();
@@ -156,8 +162,8 @@ int run_program(const Options& o) {
                 o.snapshot.c_str());
   } else {
     std::printf("%s\n", describe_error(result.error(), machine).c_str());
-    if (!symbols) load_symbols();
-    report_error(result.error(), machine, symbols ? &*symbols : nullptr, profiler ? &*profiler : nullptr);
+    if (!debug) load_debug_info();
+    report_error(result.error(), machine, debug ? &*debug : nullptr, profiler ? &*profiler : nullptr);
     status = STATUS_VM_ERROR;
   }
   if (o.dump_registers) std::fputs(format_registers(machine).c_str(), stdout);

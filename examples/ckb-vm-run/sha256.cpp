@@ -66,14 +66,4 @@ void Sha256::compress() {
   for (int k = 0; k < 8; ++k) h_[k] += add[k];
 }
 
-std::string to_hex(std::span<const std::uint8_t> bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string s;
-  for (std::uint8_t b : bytes) {
-    s += digits[b >> 4];
-    s += digits[b & 0xf];
-  }
-  return s;
-}
-
 }  // namespace ckb_vm_run

@@ -29,7 +29,4 @@ class Sha256 {
   std::uint64_t bits_ = 0;
 };
 
-// Lower-case hex digits of `bytes`.
-std::string to_hex(std::span<const std::uint8_t> bytes);
-
 }  // namespace ckb_vm_run

@@ -89,8 +89,10 @@ int run_tx_file(const Options& o) {
         auto dep = ckb::find_script_binary(*rtx, group->script);
         if (dep.ok()) program = rtx->resolved_cell_deps[*dep].data;
       }
-      if (Result<SymbolTable> table = SymbolTable::from_elf(program); table.ok()) profiler.emplace(std::move(table).value());
-      else fail("--pprof needs a symbol table in the script's ELF");
+      Result<SymbolTable> table = SymbolTable::from_elf(program);
+      if (!table.ok()) fail("--pprof needs a symbol table in the script's ELF");
+      Result<LineTable> lines = LineTable::from_elf(program);
+      profiler.emplace(std::move(table).value(), lines.ok() ? std::move(lines).value() : LineTable{});
       write_file(o.pprof, {}, "profile");
     }
     Config config;
@@ -98,7 +100,8 @@ int run_tx_file(const Options& o) {
     config.version = machine->version();
     config.cost = Cost::estimate;
     config.max_cycles = options.max_cycles;
-    const Result<std::int8_t> r = run_stepping(*machine, config, o.trace, profiler ? &*profiler : nullptr);
+    const Result<std::int8_t> r = o.trace ? run_stepping(*machine, config, true, profiler ? &*profiler : nullptr)
+                                          : run_profiled(*machine, config, *profiler);
     outcome.vm_version = machine->version();
     if (r.ok()) outcome.exit_code = *r;
     else outcome.vm_error = r.error();

@@ -78,16 +78,26 @@
 #pragma once
 
 #include "detail/config.hpp"
+#include "detail/byte_io.hpp"
 
+#include <algorithm>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <span>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "constants.hpp"
 #include "error.hpp"
+
+#if __has_include(<cxxabi.h>)
+#include <cxxabi.h>
+#endif
 
 namespace ckb_vm {
 inline namespace CKB_VM_NAMESPACE {
@@ -159,12 +169,7 @@ inline constexpr std::size_t PH_MEMSZ = 40;
 // has already checked that the bytes exist.
 template <class T>
 constexpr T read_uint(const std::uint8_t* p, bool little_endian) noexcept {
-  T v = 0;
-  for (std::size_t i = 0; i < sizeof(T); ++i) {
-    const std::size_t shift = little_endian ? i : (sizeof(T) - 1 - i);
-    v = static_cast<T>(v | (static_cast<T>(p[i]) << (8 * shift)));
-  }
-  return v;
+  return bytes::load<T>(p, little_endian);
 }
 
 }  // namespace detail::elf
@@ -276,6 +281,266 @@ Result<std::uint64_t> load_binary(M& memory, std::span<const std::uint8_t> progr
   }
   return total;
 }
+
+// ---------------------------------------------------------------------------
+// Sections and function symbols, for tools (profilers, error reports, debug
+// information): nothing above uses them, and ckb-vm never reads them.
+//
+// ElfSections parses the section header table and the section names of an
+// ELF64 file in either byte order. It is defensive: a header, table, name or
+// section range that does not fit the file is an ElfParseError, never a crash,
+// and nothing is allocated beyond what the file's size can hold. It keeps a
+// view of the file's bytes, which must outlive it.
+
+struct ElfSection {
+  std::string_view name;  // from the section name string table ("" without one)
+  std::uint32_t type = 0;
+  std::uint64_t flags = 0;
+  std::uint64_t addr = 0;
+  std::uint64_t offset = 0;
+  std::uint64_t size = 0;
+  std::uint32_t link = 0;
+  std::uint32_t info = 0;
+  std::uint64_t entsize = 0;
+};
+
+inline constexpr std::uint32_t ELF_SHT_SYMTAB = 2;
+inline constexpr std::uint32_t ELF_SHT_NOBITS = 8;
+inline constexpr std::uint64_t ELF_SHF_EXECINSTR = 0x4;
+
+class ElfSections {
+ public:
+  ElfSections() = default;
+
+  static Result<ElfSections> parse(std::span<const std::uint8_t> elf) {
+    const auto fail = [](const char* message) { return Error(ErrorCode::ElfParseError, message); };
+    const std::uint64_t file_size = elf.size();
+    if (file_size < detail::elf::EHDR64_SIZE || elf[0] != 0x7f || elf[1] != 'E' || elf[2] != 'L' || elf[3] != 'F')
+      return fail("not an ELF file");
+    if (elf[detail::elf::IDENT_CLASS] != detail::elf::CLASS64) return fail("not a 64-bit ELF file");
+    const std::uint8_t data = elf[detail::elf::IDENT_DATA];
+    if (data != detail::elf::DATA_LSB && data != detail::elf::DATA_MSB) return fail("invalid ELF data encoding");
+    ElfSections out;
+    out.file_ = elf;
+    out.little_ = data == detail::elf::DATA_LSB;
+    detail::bytes::ByteReader header(elf, out.little_);
+    header.seek(0x28);
+    const std::uint64_t shoff = header.u64();
+    header.seek(0x3a);
+    const std::uint16_t shentsize = header.u16();
+    std::uint64_t shnum = header.u16();
+    std::uint64_t shstrndx = header.u16();
+    if (shoff == 0) return out;  // no section headers: nothing to read
+    if (shentsize < 64) return fail("ELF section header entries are too small");
+    if (!inside(file_size, shoff, shentsize)) return fail("ELF section header table lies outside the file");
+    // Extended numbering: the count in section 0's sh_size, the name table's
+    // index in its sh_link.
+    const auto read_at = [&](std::uint64_t at, unsigned n) {
+      detail::bytes::ByteReader r(elf, out.little_);
+      r.seek(at);
+      return r.uint(n);
+    };
+    if (shnum == 0) shnum = read_at(shoff + 0x20, 8);
+    if (shstrndx == 0xffff) shstrndx = read_at(shoff + 0x28, 4);
+    if (shnum > (file_size - shoff) / shentsize) return fail("ELF section header table lies outside the file");
+
+    out.sections_.resize(static_cast<std::size_t>(shnum));
+    for (std::uint64_t k = 0; k < shnum; ++k) {
+      detail::bytes::ByteReader h(elf.subspan(static_cast<std::size_t>(shoff + k * shentsize), 64), out.little_);
+      ElfSection& sec = out.sections_[static_cast<std::size_t>(k)];
+      const std::uint32_t name = h.u32();
+      sec.type = h.u32();
+      sec.flags = h.u64();
+      sec.addr = h.u64();
+      sec.offset = h.u64();
+      sec.size = h.u64();
+      sec.link = h.u32();
+      sec.info = h.u32();
+      h.u64();  // addralign
+      sec.entsize = h.u64();
+      out.name_offsets_.push_back(name);
+      if (sec.type != ELF_SHT_NOBITS && k != 0 && !inside(file_size, sec.offset, sec.size))
+        return fail("ELF section lies outside the file");
+    }
+    if (shstrndx != 0 && shnum != 0) {
+      if (shstrndx >= shnum) return fail("ELF section name table does not exist");
+      const ElfSection& names = out.sections_[static_cast<std::size_t>(shstrndx)];
+      if (names.type == ELF_SHT_NOBITS) return fail("ELF section name table has no contents");
+      const std::span<const std::uint8_t> table = out.contents(names);
+      for (std::size_t k = 0; k < out.sections_.size(); ++k) {
+        const Result<std::string_view> n = string_at(table, out.name_offsets_[k]);
+        if (!n.ok()) return n.error();
+        out.sections_[k].name = *n;
+      }
+    }
+    return out;
+  }
+
+  std::span<const ElfSection> sections() const noexcept { return sections_; }
+  bool little_endian() const noexcept { return little_; }
+
+  // The first section with this name, or nullptr.
+  const ElfSection* find(std::string_view name) const noexcept {
+    for (const ElfSection& s : sections_)
+      if (s.name == name) return &s;
+    return nullptr;
+  }
+  // A section's bytes (empty for SHT_NOBITS and section 0); checked by parse().
+  std::span<const std::uint8_t> contents(const ElfSection& s) const noexcept {
+    if (s.type == ELF_SHT_NOBITS || !inside(file_.size(), s.offset, s.size)) return {};
+    return file_.subspan(static_cast<std::size_t>(s.offset), static_cast<std::size_t>(s.size));
+  }
+  std::span<const std::uint8_t> contents(std::string_view name) const noexcept {
+    const ElfSection* s = find(name);
+    return s == nullptr ? std::span<const std::uint8_t>{} : contents(*s);
+  }
+
+  // The NUL-terminated string at `offset` of a string table.
+  static Result<std::string_view> string_at(std::span<const std::uint8_t> table, std::uint64_t offset) {
+    if (offset >= table.size()) return Error(ErrorCode::ElfParseError, "ELF name lies outside its string table");
+    const char* begin = reinterpret_cast<const char*>(table.data() + offset);
+    const void* nul = std::memchr(begin, 0, static_cast<std::size_t>(table.size() - offset));
+    if (nul == nullptr) return Error(ErrorCode::ElfParseError, "ELF name is not NUL-terminated");
+    return std::string_view(begin, static_cast<std::size_t>(static_cast<const char*>(nul) - begin));
+  }
+
+ private:
+  // [offset, offset + size) lies inside a file of file_size bytes.
+  static bool inside(std::uint64_t file_size, std::uint64_t offset, std::uint64_t size) noexcept {
+    return offset <= file_size && size <= file_size - offset;
+  }
+
+  std::span<const std::uint8_t> file_;
+  bool little_ = true;
+  std::vector<ElfSection> sections_;
+  std::vector<std::uint32_t> name_offsets_;
+};
+
+// A C++ (Itanium ABI) symbol name demangled, e.g. "_ZN3foo3barEi" ->
+// "foo::bar(int)", where the standard library offers abi::__cxa_demangle;
+// anything else (C names, a failed demangling, no <cxxabi.h>) comes back as is.
+inline std::string demangle_symbol(std::string_view name) {
+#if __has_include(<cxxabi.h>)
+  if (name.size() > 2 && name[0] == '_' && name[1] == 'Z' && name.size() < 4096) {
+    const std::string raw(name);
+    int status = -1;
+    char* text = abi::__cxa_demangle(raw.c_str(), nullptr, nullptr, &status);
+    if (text != nullptr) {
+      std::string out = status == 0 ? std::string(text) : raw;
+      std::free(text);
+      return out;
+    }
+  }
+#endif
+  return std::string(name);
+}
+
+struct FunctionSymbol {
+  std::uint64_t address = 0;
+  std::uint64_t size = 0;  // 0: unknown (extends to the next symbol)
+  std::string name;        // as in the symbol table (mangled for C++)
+};
+
+// The function symbols of an ELF file, sorted by address for lookups.
+class SymbolTable {
+ public:
+  SymbolTable() = default;
+  // A table of the given functions (any order; one kept per address).
+  explicit SymbolTable(std::vector<FunctionSymbol> symbols) : symbols_(std::move(symbols)) { normalize(); }
+
+  // Function symbols of an ELF64 file: STT_FUNC symbols, and STT_NOTYPE
+  // symbols defined in executable sections (assembly labels such as _start),
+  // excluding local labels (".L...") and mapping symbols ("$x"). A file
+  // without a .symtab (stripped) gives an empty table. Malformed input is an
+  // ElfParseError.
+  static Result<SymbolTable> from_elf(std::span<const std::uint8_t> elf) {
+    Result<ElfSections> sections = ElfSections::parse(elf);
+    if (!sections.ok()) return sections.error();
+    return from_sections(*sections);
+  }
+
+  static Result<SymbolTable> from_sections(const ElfSections& elf) {
+    const auto fail = [](const char* message) { return Error(ErrorCode::ElfParseError, message); };
+    const std::span<const ElfSection> sections = elf.sections();
+    SymbolTable table;
+    for (const ElfSection& symtab : sections) {
+      if (symtab.type != ELF_SHT_SYMTAB) continue;
+      if (symtab.entsize != 24) return fail("ELF symbol table entries are not 24 bytes");
+      if (symtab.link >= sections.size()) return fail("ELF symbol table names a string table that does not exist");
+      const ElfSection& strtab = sections[symtab.link];
+      if (strtab.type == ELF_SHT_NOBITS) return fail("ELF string table lies outside the file");
+      const std::span<const std::uint8_t> strings = elf.contents(strtab);
+      detail::bytes::ByteReader entries(elf.contents(symtab), elf.little_endian());
+      while (entries.remaining() >= 24) {
+        const std::uint32_t name = entries.u32();
+        const std::uint8_t info = entries.u8();
+        entries.u8();  // st_other
+        const std::uint16_t shndx = entries.u16();
+        const std::uint64_t value = entries.u64();
+        const std::uint64_t size = entries.u64();
+        const unsigned type = info & 0xf;
+        if (type != 0 /* NOTYPE */ && type != 2 /* FUNC */) continue;
+        if (shndx == 0 || shndx >= 0xff00 || shndx >= sections.size()) continue;  // undefined, absolute, common...
+        if (type == 0 && (sections[shndx].flags & ELF_SHF_EXECINSTR) == 0) continue;
+        const Result<std::string_view> text = ElfSections::string_at(strings, name);
+        if (!text.ok()) return text.error();
+        if (text->empty() || text->starts_with(".L") || text->starts_with("$")) continue;
+        table.symbols_.push_back(FunctionSymbol{value, size, std::string(*text)});
+      }
+    }
+    table.normalize();
+    return table;
+  }
+
+  std::span<const FunctionSymbol> symbols() const noexcept { return symbols_; }
+  // symbols()[k]'s name demangled (see demangle_symbol).
+  const std::string& display_name(std::size_t k) const noexcept { return display_[k]; }
+  bool empty() const noexcept { return symbols_.empty(); }
+  std::size_t size() const noexcept { return symbols_.size(); }
+
+  // Index of the function containing `pc`, or npos: the last symbol at or
+  // below pc, unless it has a size and pc lies beyond it.
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+  std::size_t find(std::uint64_t pc) const noexcept {
+    const std::size_t k = rank(pc);
+    if (k == 0) return npos;
+    const FunctionSymbol& s = symbols_[k - 1];
+    if (s.size != 0 && pc - s.address >= s.size) return npos;
+    return k - 1;
+  }
+  // How many symbols start at or below pc: two addresses with the same rank
+  // have no symbol start between them.
+  std::size_t rank(std::uint64_t pc) const noexcept {
+    return static_cast<std::size_t>(
+        std::upper_bound(symbols_.begin(), symbols_.end(), pc,
+                         [](std::uint64_t v, const FunctionSymbol& s) { return v < s.address; }) -
+        symbols_.begin());
+  }
+  // Whether a function starts exactly at `address`.
+  bool starts_function(std::uint64_t address) const noexcept {
+    const std::size_t k = rank(address);
+    return k != 0 && symbols_[k - 1].address == address;
+  }
+
+ private:
+  // By address; among symbols at the same address the sized one, else the first by name.
+  void normalize() {
+    std::sort(symbols_.begin(), symbols_.end(), [](const FunctionSymbol& a, const FunctionSymbol& b) {
+      if (a.address != b.address) return a.address < b.address;
+      if ((a.size != 0) != (b.size != 0)) return a.size != 0;
+      return a.name < b.name;
+    });
+    symbols_.erase(std::unique(symbols_.begin(), symbols_.end(),
+                               [](const FunctionSymbol& a, const FunctionSymbol& b) { return a.address == b.address; }),
+                   symbols_.end());
+    display_.clear();
+    display_.reserve(symbols_.size());
+    for (const FunctionSymbol& s : symbols_) display_.push_back(demangle_symbol(s.name));
+  }
+
+  std::vector<FunctionSymbol> symbols_;
+  std::vector<std::string> display_;
+};
 
 }  // namespace CKB_VM_NAMESPACE
 }  // namespace ckb_vm

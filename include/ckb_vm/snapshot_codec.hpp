@@ -51,6 +51,7 @@
 #pragma once
 
 #include "detail/config.hpp"
+#include "detail/byte_io.hpp"
 
 #include <array>
 #include <concepts>
@@ -123,13 +124,14 @@ class SnapshotWriter {
   explicit SnapshotWriter(std::vector<std::uint8_t>& out) noexcept : out_(&out) {}
 
   void u8(std::uint8_t v) { out_->push_back(v); }
-  void u32(std::uint32_t v) { le(v, 4); }
-  void u64(std::uint64_t v) { le(v, 8); }
+  void u32(std::uint32_t v) { le(v); }
+  void u64(std::uint64_t v) { le(v); }
   void bytes(std::span<const std::uint8_t> b) { out_->insert(out_->end(), b.begin(), b.end()); }
 
  private:
-  void le(std::uint64_t v, int n) {
-    for (int i = 0; i < n; ++i) out_->push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  template <class T>
+  void le(T v) {
+    detail::bytes::append_le(*out_, v);
   }
   std::vector<std::uint8_t>* out_;
 };
@@ -149,11 +151,11 @@ class SnapshotReader {
   }
   Result<std::uint32_t> u32() {
     if (remaining() < 4) return truncated();
-    return static_cast<std::uint32_t>(le(4));
+    return le<std::uint32_t>();
   }
   Result<std::uint64_t> u64() {
     if (remaining() < 8) return truncated();
-    return le(8);
+    return le<std::uint64_t>();
   }
   // A view of the next n bytes.
   Result<std::span<const std::uint8_t>> bytes(std::uint64_t n) {
@@ -176,10 +178,10 @@ class SnapshotReader {
   static Error truncated() noexcept {
     return snapshot_format_failure(SnapshotFormatError::truncated, "snapshot input ends inside a field");
   }
-  std::uint64_t le(int n) noexcept {
-    std::uint64_t v = 0;
-    for (int i = 0; i < n; ++i) v |= static_cast<std::uint64_t>(in_[pos_ + static_cast<std::size_t>(i)]) << (8 * i);
-    pos_ += static_cast<std::size_t>(n);
+  template <class T>
+  T le() noexcept {
+    const T v = detail::bytes::load_le<T>(in_.data() + pos_);
+    pos_ += sizeof(T);
     return v;
   }
   std::span<const std::uint8_t> in_;
@@ -194,14 +196,14 @@ template <std::unsigned_integral T>
   requires(!std::same_as<T, bool>)
 struct SnapshotIdCodec<T> {
   static void encode(const T& id, SnapshotWriter& w) {
-    for (std::size_t i = 0; i < sizeof(T); ++i) w.u8(static_cast<std::uint8_t>(static_cast<std::uint64_t>(id) >> (8 * i)));
+    std::uint8_t b[sizeof(T)];
+    detail::bytes::store_le(b, id);
+    w.bytes(b);
   }
   static Result<T> decode(SnapshotReader& r) {
     Result<std::span<const std::uint8_t>> b = r.bytes(sizeof(T));
     if (!b.ok()) return b.error();
-    std::uint64_t v = 0;
-    for (std::size_t i = 0; i < sizeof(T); ++i) v |= static_cast<std::uint64_t>((*b)[i]) << (8 * i);
-    return static_cast<T>(v);
+    return detail::bytes::load_le<T>(b->data());
   }
 };
 

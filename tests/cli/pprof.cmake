@@ -1,12 +1,16 @@
 # Checks ckb-vm-run --pprof on a program whose hot function is known:
 #
-#   cmake -DCLI=<ckb-vm-run> -DPROGRAM=<elf> -DOUTPUT=<file> -DHOT=<function>
-#         [-DMIN_PERCENT=50] [-DCALLER=<function>] -P pprof.cmake
+#   cmake -DCLI=<ckb-vm-run> -DPROGRAM=<elf> -DOUTPUT=<file> -DHOT=<frame>
+#         [-DMIN_PERCENT=50] [-DCALLER=<frame>] [-DCOMPARE_TRACE=ON]
+#         [-DEXPECT_LINE=<regex>] -P pprof.cmake
 #
 # Every line of the profile must be "frame;frame;... <cycles>"; the lines must
-# add up to the cycles the run printed; HOT must be the function with the most
+# add up to the cycles the run printed; HOT must be the frame with the most
 # cycles of its own, with at least MIN_PERCENT of them; and, with CALLER, HOT
-# must appear below CALLER in its stacks.
+# must appear below CALLER in its stacks. With COMPARE_TRACE, the profile of
+# the same run under --trace (the instruction-by-instruction profiler) must be
+# byte for byte the same as the plain --pprof one (the block engine's). With
+# EXPECT_LINE, some line of the profile must match the regex (";" written "/").
 cmake_minimum_required(VERSION 3.25)
 if(NOT DEFINED MIN_PERCENT)
   set(MIN_PERCENT 50)
@@ -23,10 +27,33 @@ endif()
 set(total "${CMAKE_MATCH_1}")
 
 file(READ "${OUTPUT}" profile)
+if(COMPARE_TRACE)
+  execute_process(COMMAND "${CLI}" --trace --pprof "${OUTPUT}.trace" "${PROGRAM}"
+    RESULT_VARIABLE trace_status OUTPUT_QUIET ERROR_VARIABLE trace_err)
+  if(NOT trace_status EQUAL 0)
+    message(FATAL_ERROR "ckb-vm-run --trace --pprof: status ${trace_status}\n${trace_err}")
+  endif()
+  file(READ "${OUTPUT}.trace" traced)
+  if(NOT traced STREQUAL profile)
+    message(FATAL_ERROR "--pprof and --trace --pprof profiles differ:\n${profile}\n--- traced:\n${traced}")
+  endif()
+  message(STATUS "--pprof equals the instruction-level profile of --trace --pprof")
+endif()
 # ";" is the frame separator of the format and CMake's list separator: use "/".
 string(REPLACE ";" "/" profile "${profile}")
 string(REGEX REPLACE "\n$" "" profile "${profile}")
 string(REPLACE "\n" ";" lines "${profile}")
+if(DEFINED EXPECT_LINE)
+  set(found OFF)
+  foreach(line IN LISTS lines)
+    if(line MATCHES "${EXPECT_LINE}")
+      set(found ON)
+    endif()
+  endforeach()
+  if(NOT found)
+    message(FATAL_ERROR "no profile line matches '${EXPECT_LINE}':\n${profile}")
+  endif()
+endif()
 
 set(sum 0)
 set(functions "")

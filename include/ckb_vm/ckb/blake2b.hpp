@@ -9,6 +9,7 @@
 #pragma once
 
 #include "../detail/config.hpp"
+#include "../detail/byte_io.hpp"
 
 #include <array>
 #include <cstddef>
@@ -75,7 +76,7 @@ class Blake2b {
     compress(buffer_.data(), true);
     std::array<std::uint8_t, 64> full{};
     for (std::size_t i = 0; i < 8; ++i)
-      for (std::size_t b = 0; b < 8; ++b) full[8 * i + b] = static_cast<std::uint8_t>(h_[i] >> (8 * b));
+      ckb_vm::detail::bytes::store_le(full.data() + 8 * i, h_[i]);
     std::memcpy(out, full.data(), out_len_);
   }
   std::vector<std::uint8_t> finalize_vector() {
@@ -107,9 +108,7 @@ class Blake2b {
       {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3}};
 
   static std::uint64_t load64(const std::uint8_t* p) noexcept {
-    std::uint64_t v = 0;
-    for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-    return v;
+    return ckb_vm::detail::bytes::load_le<std::uint64_t>(p);
   }
   static constexpr std::uint64_t rotr(std::uint64_t x, int n) noexcept { return (x >> n) | (x << (64 - n)); }
 

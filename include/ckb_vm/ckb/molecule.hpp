@@ -14,6 +14,7 @@
 #pragma once
 
 #include "../detail/config.hpp"
+#include "../detail/byte_io.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -36,12 +37,8 @@ using View = std::span<const std::uint8_t>;
 
 namespace detail {
 
-inline void put32(Bytes& out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-}
-inline void put64(Bytes& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-}
+inline void put32(Bytes& out, std::uint32_t v) { ckb_vm::detail::bytes::append_le(out, v); }
+inline void put64(Bytes& out, std::uint64_t v) { ckb_vm::detail::bytes::append_le(out, v); }
 inline void put(Bytes& out, View v) { out.insert(out.end(), v.begin(), v.end()); }
 
 // Dynvec/table from already encoded parts.
@@ -189,11 +186,10 @@ inline Byte32 data_hash(View data) { return blake2b_256(data); }
 namespace detail {
 
 inline std::uint32_t get32(View v, std::size_t at) noexcept {
-  return static_cast<std::uint32_t>(v[at]) | static_cast<std::uint32_t>(v[at + 1]) << 8 |
-         static_cast<std::uint32_t>(v[at + 2]) << 16 | static_cast<std::uint32_t>(v[at + 3]) << 24;
+  return ckb_vm::detail::bytes::load_le<std::uint32_t>(v.data() + at);
 }
 inline std::uint64_t get64(View v, std::size_t at) noexcept {
-  return static_cast<std::uint64_t>(get32(v, at)) | static_cast<std::uint64_t>(get32(v, at + 4)) << 32;
+  return ckb_vm::detail::bytes::load_le<std::uint64_t>(v.data() + at);
 }
 
 inline HostError fail(const std::string& path, const std::string& what) { return host_error(path + ": " + what); }
