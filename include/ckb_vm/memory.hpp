@@ -8,6 +8,14 @@
 //                   pages see zeros without allocating); no permission checks.
 //   WXorXMemory<M>  wraps any Memory and adds the W^X / freeze rules.
 //
+// Structure: FlatMemory and SparseMemory differ only in where page bytes live.
+// Both derive from detail::PagedMemory<Storage>, which implements the whole
+// interface once over detail::PageBook (flag bytes, dirty-page log, touched
+// pages, lr) and a storage policy, detail::FlatPages or detail::SparsePages
+// (detail/memory_support.hpp). WXorXMemory<M> reaches M through the Memory
+// concept only, plus, for the built-in models, their public single-page hooks
+// (page_slot / load_in_page / store_in_page) and engine fast paths.
+//
 // Addresses, sizes and register values are 64-bit (RV64). Nothing here throws
 // except constructors and load_bytes (host allocation failure, std::bad_alloc).
 //
@@ -64,14 +72,15 @@
 //
 // Dirty-page log
 // --------------
-// Each model records the pages whose FLAG_DIRTY bit went from clear to set
-// (by a store or by set_flag) since construction, reset() or the last
-// clear_dirty_page_log(), each page at most once, in first-dirtied order. A
-// snapshot can thus visit only dirty pages. Entries may be stale (the bit
-// cleared afterwards with clear_flag), so consumers re-check fetch_flag.
-// Clearing the log does not clear any flag: a page that stays dirty across
-// clear_dirty_page_log() is not logged again until its bit is cleared and set
-// anew.
+// Not in ckb-vm; an index so snapshots need not visit every page. Each model
+// logs a page when its FLAG_DIRTY bit goes from clear to set (by a store or by
+// set_flag), each page at most once, in first-dirtied order. Invariant: every
+// page whose FLAG_DIRTY bit is set is in the log. Entries may be stale (the
+// bit cleared afterwards with clear_flag, as Snapshot2Context::track_pages
+// does), so consumers re-check fetch_flag. clear_dirty_page_log() drops the
+// stale entries and keeps every page that is still dirty: it never hides a
+// page a snapshot has to save. reset() empties the log. The log is optional
+// for other Memory models; see MemoryWithDirtyPageLog.
 #pragma once
 
 #include "detail/config.hpp"
@@ -121,6 +130,19 @@ concept Memory = requires(M& m, const M& cm, std::uint64_t a, std::uint8_t f, st
   { m.store64(a, a) } -> std::same_as<Status>;
   { cm.lr() } -> std::same_as<std::uint64_t>;
   { m.set_lr(a) };
+};
+
+// The dirty-page log is optional: a Memory may offer it, and snapshots
+// (make_snapshot of <ckb_vm/snapshot.hpp> and Snapshot2Context) use it when it
+// is there and visit every page's flag otherwise, with the same result.
+// Contract of a model that has it:
+//   * dirty_page_log() lists, in any order and possibly with duplicates or
+//     stale entries, at least every page whose FLAG_DIRTY bit is set now;
+//   * clear_dirty_page_log() may drop entries of pages whose FLAG_DIRTY bit is
+//     clear, never those of pages still dirty.
+// All built-in models have it (see "Dirty-page log" above).
+template <class M>
+concept MemoryWithDirtyPageLog = Memory<M> && requires(M& m, const M& cm) {
   { cm.dirty_page_log() } -> std::same_as<std::span<const std::uint32_t>>;
   { m.clear_dirty_page_log() };
 };
@@ -179,10 +201,6 @@ struct ValueBytes {
   }
 };
 
-// Models with raw page access that WXorXMemory can use for its fast paths.
-template <class M>
-inline constexpr bool is_paged_model_v = false;
-
 }  // namespace detail
 
 // Pages covered by [addr, addr + size); `size` must be non-zero.
@@ -208,35 +226,18 @@ Status fill_page_data(M& memory, std::uint64_t addr, std::uint64_t size, std::sp
   return detail::fill_page_data(memory, addr, size, source, offset_from_addr);
 }
 
-template <Memory M>
-class WXorXMemory;
-
 // ---------------------------------------------------------------------------
-// FlatMemory: one contiguous, lazily zeroed buffer of memory_size bytes.
-class FlatMemory : public detail::PageBook {
- public:
-  // RISCV_MAX_MEMORY bytes.
-  FlatMemory() : FlatMemory(RISCV_MAX_MEMORY) {}
-  // `memory_size` is clamped to RISCV_MAX_MEMORY and rounded down to a page
-  // multiple (use create() to reject invalid sizes instead). Throws
-  // std::bad_alloc if the host cannot allocate.
-  explicit FlatMemory(std::uint64_t memory_size) {
-    if (!allocate(detail::normalize_memory_size(memory_size))) detail::throw_bad_alloc();
-  }
-  // MemOutOfBound if memory_size > RISCV_MAX_MEMORY, MemPageUnalignedAccess if
-  // it is not a page multiple, Unexpected if the host cannot allocate.
-  static Result<FlatMemory> create(std::uint64_t memory_size) noexcept {
-    CKB_VM_TRY(detail::validate_memory_size(memory_size));
-    FlatMemory memory{Unallocated{}};
-    if (!memory.allocate(memory_size)) return detail::host_out_of_memory();
-    return Result<FlatMemory>(std::move(memory));
-  }
+// detail::PagedMemory<Storage>: everything FlatMemory and SparseMemory share,
+// i.e. the whole Memory interface plus the engine fast paths, written once
+// over PageBook (flags, dirty-page log, lr) and a storage policy (where page
+// bytes live; see detail/memory_support.hpp). The models below only add
+// constructors and their own extras.
+namespace detail {
 
-  FlatMemory(FlatMemory&&) noexcept = default;
-  FlatMemory& operator=(FlatMemory&&) noexcept = default;
-  FlatMemory(const FlatMemory&) = delete;
-  FlatMemory& operator=(const FlatMemory&) = delete;
-  ~FlatMemory() = default;
+template <class Storage>
+class PagedMemory : public PageBook {
+ public:
+  using storage_type = Storage;
 
   // Fills the range like ckb-vm's fill_page_data; `flags` is ignored and no
   // checks are made beyond those of the stores.
@@ -269,13 +270,19 @@ class FlatMemory : public detail::PageBook {
   Result<std::vector<std::uint8_t>> load_bytes(std::uint64_t addr, std::uint64_t size) const {
     if (size == 0) return std::vector<std::uint8_t>{};
     if (!in_bounds(addr, size)) return detail::out_of_bound(addr);
-    const std::uint8_t* p = data_.get() + addr;
-    return std::vector<std::uint8_t>(p, p + size);
+    if constexpr (Storage::kContiguous) {
+      const std::uint8_t* p = storage_.bytes() + addr;
+      return std::vector<std::uint8_t>(p, p + size);
+    } else {
+      std::vector<std::uint8_t> out(static_cast<std::size_t>(size));
+      copy_out(addr, out.data(), size);
+      return out;
+    }
   }
   Status load_bytes_into(std::uint64_t addr, std::span<std::uint8_t> out) const noexcept {
     if (out.empty()) return {};
     if (!in_bounds(addr, out.size())) return detail::out_of_bound(addr);
-    std::memcpy(out.data(), data_.get() + addr, out.size());
+    copy_out(addr, out.data(), out.size());
     return {};
   }
 
@@ -284,62 +291,114 @@ class FlatMemory : public detail::PageBook {
   // try_store writes the low sizeof(T) bytes of `value`; both return true when
   // the access was done, and false, having done nothing, when the access needs
   // the checked path (loadN / storeN), which then gives the exact result or
-  // error. A store is only fast on a page that is already dirty.
+  // error. A store is only fast on a page that is already dirty (and backed),
+  // and has none of the `Forbidden` flag bits (WXorXMemory passes
+  // FLAG_EXECUTABLE).
   template <class T>
   CKB_VM_DETAIL_ALWAYS_INLINE bool try_load(std::uint64_t addr, std::uint64_t& out) const noexcept {
-    if (addr >= fast_limit_) [[unlikely]]
+    if constexpr (Storage::kContiguous) {
+      if (addr >= fast_limit_) [[unlikely]]
+        return false;
+      out = detail::load_le<T>(storage_.bytes() + addr);
+    } else {
+      if (addr >= fast_limit_ || (addr & kPageMask) > RISCV_PAGESIZE - sizeof(T)) [[unlikely]]
+        return false;
+      out = detail::load_le<T>(storage_.readable_page(addr >> RISCV_PAGE_SHIFTS) + (addr & kPageMask));
+    }
+    return true;
+  }
+  template <class T, std::uint8_t Forbidden = 0>
+  CKB_VM_DETAIL_ALWAYS_INLINE bool try_store(std::uint64_t addr, std::uint64_t value) noexcept {
+    if (addr >= fast_limit_ || (addr & kPageMask) > RISCV_PAGESIZE - sizeof(T)) [[unlikely]]
       return false;
-    out = detail::load_le<T>(data_.get() + addr);
+    const std::uint64_t page = addr >> RISCV_PAGE_SHIFTS;
+    if constexpr (Storage::kContiguous) {
+      if ((flags_[page] & (FLAG_DIRTY | Forbidden)) != FLAG_DIRTY) [[unlikely]]
+        return false;
+      detail::store_le<T>(storage_.bytes() + addr, static_cast<T>(value));
+    } else {
+      std::uint8_t* p = storage_.backed_page(page);
+      if ((flags_[page] & (FLAG_DIRTY | Forbidden)) != FLAG_DIRTY || p == nullptr) [[unlikely]]
+        return false;
+      detail::store_le<T>(p + (addr & kPageMask), static_cast<T>(value));
+    }
+    return true;
+  }
+
+  // Single-page access, for models wrapping this one (WXorXMemory): page_slot
+  // says whether a sizeof(T) access at `addr` lies inside one in-range page
+  // and, if so, fills `slot` with that page's index, the offset and the
+  // current flag byte. load_in_page / store_in_page then do the access (the
+  // store marks the page dirty; Unexpected only if the host is out of
+  // memory). `slot` must come from page_slot<T> with no change since.
+  struct PageSlot {
+    std::uint64_t page;
+    std::uint64_t offset;
+    std::uint8_t flag;
+  };
+  template <class T>
+  CKB_VM_DETAIL_ALWAYS_INLINE bool page_slot(std::uint64_t addr, PageSlot& slot) const noexcept {
+    const std::uint64_t page = addr >> RISCV_PAGE_SHIFTS;
+    const std::uint64_t offset = addr & kPageMask;
+    if (offset > RISCV_PAGESIZE - sizeof(T) || page >= pages_) [[unlikely]]
+      return false;
+    slot = PageSlot{page, offset, flags_[page]};
     return true;
   }
   template <class T>
-  CKB_VM_DETAIL_ALWAYS_INLINE bool try_store(std::uint64_t addr, std::uint64_t value) noexcept {
-    return try_store_if<T, 0>(addr, value);
+  CKB_VM_DETAIL_ALWAYS_INLINE T load_in_page(const PageSlot& slot) const noexcept {
+    return detail::load_le<T>(storage_.readable_page(slot.page) + slot.offset);
+  }
+  template <class T>
+  CKB_VM_DETAIL_ALWAYS_INLINE Status store_in_page(const PageSlot& slot, T value) noexcept {
+    std::uint8_t* p = storage_.writable_page(slot.page);
+    if constexpr (Storage::kMayBeUnbacked) {
+      if (p == nullptr) [[unlikely]]
+        return detail::host_out_of_memory();
+    }
+    mark_dirty(slot.page, slot.flag);
+    detail::store_le<T>(p + slot.offset, value);
+    return {};
   }
 
-  // Zeroes the contents (only the pages written since construction or the last
-  // reset, unless data()/flags() handed out a mutable pointer since, in which
-  // case everything), clears every flag and the dirty log, and sets lr back to
-  // UINT64_MAX.
+  // Zeroes the contents, clears every flag and the dirty log, and sets lr back
+  // to UINT64_MAX. Costs time proportional to the pages written since
+  // construction or the last reset (see the models for exceptions).
   void reset() noexcept {
-    if (raw_exposed_) {
-      if (memory_size_ != 0) std::memset(data_.get(), 0, memory_size_);
-      raw_exposed_ = false;
-    } else {
-      for (const std::uint32_t page : touched_pages())
-        std::memset(data_.get() + (std::uint64_t{page} << RISCV_PAGE_SHIFTS), 0, RISCV_PAGESIZE);
-    }
+    storage_.reset(touched_pages(), memory_size_);
     reset_book();
   }
 
-  // Raw access for the engine: memory_size() bytes of guest memory and
-  // memory_pages() flag bytes. Writes through these pointers bypass dirty
-  // tracking (call set_flag(page, FLAG_DIRTY) to record them); reset() then
-  // clears the whole buffer since it cannot know what was written.
-  std::uint8_t* data() noexcept {
-    raw_exposed_ = true;
-    return data_.get();
-  }
-  const std::uint8_t* data() const noexcept { return data_.get(); }
-  std::uint8_t* flags() noexcept {
-    raw_exposed_ = true;
-    return flags_.get();
-  }
-  const std::uint8_t* flags() const noexcept { return flags_.get(); }
-  // The RISCV_PAGESIZE bytes of a page. Precondition: page < memory_pages().
-  const std::uint8_t* page_data(std::uint64_t page) const noexcept { return readable_page(page); }
+  // The RISCV_PAGESIZE bytes of a page (SparseMemory: a shared zero page if
+  // never written). Precondition: page < memory_pages().
+  const std::uint8_t* page_data(std::uint64_t page) const noexcept { return storage_.readable_page(page); }
 
- private:
-  template <Memory>
-  friend class WXorXMemory;
-
+ protected:
   struct Unallocated {};
 
-  explicit FlatMemory(Unallocated) noexcept {}
+  // `memory_size` is clamped to RISCV_MAX_MEMORY and rounded down to a page
+  // multiple. Throws std::bad_alloc if the host cannot allocate.
+  explicit PagedMemory(std::uint64_t memory_size) {
+    if (!allocate(detail::normalize_memory_size(memory_size))) detail::throw_bad_alloc();
+  }
+  explicit PagedMemory(Unallocated) noexcept {}
+  PagedMemory(PagedMemory&&) noexcept = default;
+  PagedMemory& operator=(PagedMemory&&) noexcept = default;
+  ~PagedMemory() = default;
 
+  // For create(): MemOutOfBound / MemPageUnalignedAccess for an invalid size,
+  // Unexpected if the host cannot allocate.
+  Status allocate_checked(std::uint64_t memory_size) noexcept {
+    CKB_VM_TRY(detail::validate_memory_size(memory_size));
+    if (!allocate(memory_size)) return detail::host_out_of_memory();
+    return {};
+  }
+
+  Storage storage_;
+
+ private:
   bool allocate(std::uint64_t memory_size) noexcept {
-    // Fresh zero pages from the OS: nothing is touched here.
-    return data_.allocate(memory_size) && allocate_book(memory_size);
+    return storage_.allocate(memory_size) && allocate_book(memory_size);
   }
 
   // [addr, addr + n) lies inside memory; n > 0.
@@ -349,231 +408,32 @@ class FlatMemory : public detail::PageBook {
 
   template <class T, class R>
   CKB_VM_DETAIL_ALWAYS_INLINE Result<R> load_as(std::uint64_t addr) const noexcept {
-    if (in_bounds(addr, sizeof(T))) [[likely]]
-      return static_cast<R>(detail::load_le<T>(data_.get() + addr));
-    return detail::out_of_bound(addr);
-  }
-
-  template <class T>
-  CKB_VM_DETAIL_ALWAYS_INLINE Status store_as(std::uint64_t addr, std::uint64_t value) noexcept {
-    const std::uint64_t page = addr >> RISCV_PAGE_SHIFTS;
-    const std::uint64_t offset = addr & detail::kPageMask;
-    if (offset <= RISCV_PAGESIZE - sizeof(T) && page < pages_) [[likely]]
-      return store_in_page<T>(page, offset, static_cast<T>(value), flags_[page]);
-    return store_slow(addr, value, sizeof(T));
-  }
-
-  // Fast store when the access lies in one page below fast_limit_ whose flags
-  // have FLAG_DIRTY and none of the `forbidden` bits.
-  template <class T, std::uint8_t forbidden>
-  CKB_VM_DETAIL_ALWAYS_INLINE bool try_store_if(std::uint64_t addr, std::uint64_t value) noexcept {
-    if (addr >= fast_limit_ || (addr & detail::kPageMask) > RISCV_PAGESIZE - sizeof(T)) [[unlikely]]
-      return false;
-    if ((flags_[addr >> RISCV_PAGE_SHIFTS] & (FLAG_DIRTY | forbidden)) != FLAG_DIRTY) [[unlikely]]
-      return false;
-    detail::store_le<T>(data_.get() + addr, static_cast<T>(value));
-    return true;
-  }
-
-  // --- hooks for WXorXMemory (preconditions: page < pages_, the access fits
-  // in the page, `flag` == flags_[page]) ---
-  const std::uint8_t* readable_page(std::uint64_t page) const noexcept {
-    return data_.get() + (page << RISCV_PAGE_SHIFTS);
-  }
-  template <class T>
-  CKB_VM_DETAIL_ALWAYS_INLINE Status store_in_page(std::uint64_t page, std::uint64_t offset, T value,
-                                                   std::uint8_t flag) noexcept {
-    mark_dirty(page, flag);
-    detail::store_le<T>(data_.get() + (page << RISCV_PAGE_SHIFTS) + offset, value);
-    return {};
-  }
-
-  CKB_VM_DETAIL_NOINLINE Status store_slow(std::uint64_t addr, std::uint64_t value, std::size_t width) noexcept {
-    const detail::ValueBytes v(value);
-    return write_range(addr, v.bytes, width, 0);
-  }
-
-  // ckb-vm's flat store: page range check against RISCV_MAX_MEMORY, dirty
-  // pages in order (failing on the first one out of range), then write.
-  // Copies from `source`, or fills with `fill` when source is null. size > 0.
-  CKB_VM_DETAIL_NOINLINE Status write_range(std::uint64_t addr, const std::uint8_t* source, std::uint64_t size,
-                                            std::uint8_t fill) noexcept {
-    PageIndices pages;
-    if (!detail::page_indices(addr, size, pages)) [[unlikely]]
+    if constexpr (Storage::kContiguous) {
+      if (in_bounds(addr, sizeof(T))) [[likely]]
+        return static_cast<R>(detail::load_le<T>(storage_.bytes() + addr));
       return detail::out_of_bound(addr);
-    for (std::uint64_t page = pages.first; page <= pages.last; ++page) {
-      if (page >= pages_) [[unlikely]]
-        return detail::out_of_bound(addr);
-      mark_dirty(page);
+    } else {
+      PageSlot slot;
+      if (page_slot<T>(addr, slot)) [[likely]]
+        return static_cast<R>(load_in_page<T>(slot));
+      const Result<std::uint64_t> r = load_straddling(addr, sizeof(T));
+      if (!r.ok()) return r.error();
+      return static_cast<R>(*r);
     }
-    if (source != nullptr)
-      std::memcpy(data_.get() + addr, source, size);
-    else
-      std::memset(data_.get() + addr, fill, size);
-    return {};
-  }
-
-  detail::ZeroedBuffer data_;
-  bool raw_exposed_ = false;
-};
-
-// ---------------------------------------------------------------------------
-// SparseMemory: pages allocated on first write.
-class SparseMemory : public detail::PageBook {
- public:
-  SparseMemory() : SparseMemory(RISCV_MAX_MEMORY) {}
-  // `memory_size` is clamped to RISCV_MAX_MEMORY and rounded down to a page
-  // multiple (use create() to reject invalid sizes instead). Throws
-  // std::bad_alloc if the host cannot allocate.
-  explicit SparseMemory(std::uint64_t memory_size) {
-    if (!allocate(detail::normalize_memory_size(memory_size))) detail::throw_bad_alloc();
-  }
-  // MemOutOfBound if memory_size > RISCV_MAX_MEMORY, MemPageUnalignedAccess if
-  // it is not a page multiple, Unexpected if the host cannot allocate.
-  static Result<SparseMemory> create(std::uint64_t memory_size) noexcept {
-    CKB_VM_TRY(detail::validate_memory_size(memory_size));
-    SparseMemory memory{Unallocated{}};
-    if (!memory.allocate(memory_size)) return detail::host_out_of_memory();
-    return Result<SparseMemory>(std::move(memory));
-  }
-
-  SparseMemory(SparseMemory&& o) noexcept : detail::PageBook(std::move(o)) { take(o); }
-  SparseMemory& operator=(SparseMemory&& o) noexcept {
-    if (this != &o) {
-      detail::PageBook::operator=(std::move(o));
-      take(o);
-    }
-    return *this;
-  }
-  SparseMemory(const SparseMemory&) = delete;
-  SparseMemory& operator=(const SparseMemory&) = delete;
-  ~SparseMemory() = default;
-
-  // Fills the range like ckb-vm's fill_page_data; `flags` is ignored and no
-  // checks are made beyond those of the stores.
-  Status init_pages(std::uint64_t addr, std::uint64_t size, std::uint8_t /*flags*/,
-                    std::span<const std::uint8_t> source, std::uint64_t offset_from_addr) {
-    return detail::fill_page_data(*this, addr, size, source, offset_from_addr);
-  }
-
-  Result<std::uint64_t> load8(std::uint64_t addr) const noexcept { return load_as<std::uint8_t, std::uint64_t>(addr); }
-  Result<std::uint64_t> load16(std::uint64_t addr) const noexcept { return load_as<std::uint16_t, std::uint64_t>(addr); }
-  Result<std::uint64_t> load32(std::uint64_t addr) const noexcept { return load_as<std::uint32_t, std::uint64_t>(addr); }
-  Result<std::uint64_t> load64(std::uint64_t addr) const noexcept { return load_as<std::uint64_t, std::uint64_t>(addr); }
-  Result<std::uint16_t> execute_load16(std::uint64_t addr) const noexcept { return load_as<std::uint16_t, std::uint16_t>(addr); }
-  Result<std::uint32_t> execute_load32(std::uint64_t addr) const noexcept { return load_as<std::uint32_t, std::uint32_t>(addr); }
-
-  Status store8(std::uint64_t addr, std::uint64_t value) noexcept { return store_as<std::uint8_t>(addr, value); }
-  Status store16(std::uint64_t addr, std::uint64_t value) noexcept { return store_as<std::uint16_t>(addr, value); }
-  Status store32(std::uint64_t addr, std::uint64_t value) noexcept { return store_as<std::uint32_t>(addr, value); }
-  Status store64(std::uint64_t addr, std::uint64_t value) noexcept { return store_as<std::uint64_t>(addr, value); }
-
-  Status store_bytes(std::uint64_t addr, std::span<const std::uint8_t> source) noexcept {
-    return write_pages(addr, source.data(), source.size(), 0);
-  }
-  Status store_byte(std::uint64_t addr, std::uint64_t size, std::uint8_t value) noexcept {
-    return write_pages(addr, nullptr, size, value);
-  }
-
-  Result<std::vector<std::uint8_t>> load_bytes(std::uint64_t addr, std::uint64_t size) const {
-    if (size == 0) return std::vector<std::uint8_t>{};
-    if (!in_bounds(addr, size)) return detail::out_of_bound(addr);
-    std::vector<std::uint8_t> out(static_cast<std::size_t>(size));
-    copy_out(addr, out.data(), size);
-    return out;
-  }
-  Status load_bytes_into(std::uint64_t addr, std::span<std::uint8_t> out) const noexcept {
-    if (out.empty()) return {};
-    if (!in_bounds(addr, out.size())) return detail::out_of_bound(addr);
-    copy_out(addr, out.data(), out.size());
-    return {};
-  }
-
-  // Engine fast paths, as FlatMemory's: true when done, false when nothing
-  // happened and loadN / storeN must run. Stores are fast on allocated dirty
-  // pages only.
-  template <class T>
-  CKB_VM_DETAIL_ALWAYS_INLINE bool try_load(std::uint64_t addr, std::uint64_t& out) const noexcept {
-    if (addr >= fast_limit_ || (addr & detail::kPageMask) > RISCV_PAGESIZE - sizeof(T)) [[unlikely]]
-      return false;
-    out = detail::load_le<T>(table_[addr >> RISCV_PAGE_SHIFTS] + (addr & detail::kPageMask));
-    return true;
-  }
-  template <class T>
-  CKB_VM_DETAIL_ALWAYS_INLINE bool try_store(std::uint64_t addr, std::uint64_t value) noexcept {
-    return try_store_if<T, 0>(addr, value);
-  }
-
-  // Zeroes the contents (the allocated pages are kept for reuse and zeroed when
-  // reused), clears every flag and the dirty log, and sets lr back to
-  // UINT64_MAX. Cost proportional to the number of allocated pages.
-  void reset() noexcept {
-    for (std::size_t i = 0; i < pool_used_; ++i) table_[page_of_slot_[i]] = detail::kZeroPage;
-    pool_used_ = 0;
-    reset_book();
-  }
-
-  // Pages currently backed by host memory (written since construction/reset).
-  std::size_t allocated_pages() const noexcept { return pool_used_; }
-  // The RISCV_PAGESIZE bytes of a page (a shared zero page if never written).
-  // Precondition: page < memory_pages().
-  const std::uint8_t* page_data(std::uint64_t page) const noexcept { return readable_page(page); }
-
- private:
-  template <Memory>
-  friend class WXorXMemory;
-
-  struct Unallocated {};
-  struct alignas(64) PageBuffer {
-    std::uint8_t bytes[RISCV_PAGESIZE];
-  };
-
-  explicit SparseMemory(Unallocated) noexcept {}
-
-  bool allocate(std::uint64_t memory_size) noexcept {
-    const std::uint64_t pages = memory_size >> RISCV_PAGE_SHIFTS;
-    table_ = detail::alloc_array<const std::uint8_t*>(pages);
-    pool_ = detail::alloc_array<std::unique_ptr<PageBuffer>>(pages);
-    page_of_slot_ = detail::alloc_array<std::uint32_t>(pages);
-    if (!table_ || !pool_ || !page_of_slot_) return false;
-    std::fill_n(table_.get(), pages, detail::kZeroPage);
-    return allocate_book(memory_size);
-  }
-
-  void take(SparseMemory& o) noexcept {
-    table_ = std::move(o.table_);
-    pool_ = std::move(o.pool_);
-    page_of_slot_ = std::move(o.page_of_slot_);
-    pool_size_ = std::exchange(o.pool_size_, 0);
-    pool_used_ = std::exchange(o.pool_used_, 0);
-  }
-
-  CKB_VM_DETAIL_ALWAYS_INLINE bool in_bounds(std::uint64_t addr, std::uint64_t n) const noexcept {
-    return addr < memory_size_ && memory_size_ - addr >= n;
-  }
-
-  template <class T, class R>
-  CKB_VM_DETAIL_ALWAYS_INLINE Result<R> load_as(std::uint64_t addr) const noexcept {
-    const std::uint64_t page = addr >> RISCV_PAGE_SHIFTS;
-    const std::uint64_t offset = addr & detail::kPageMask;
-    if (offset <= RISCV_PAGESIZE - sizeof(T) && page < pages_) [[likely]]
-      return static_cast<R>(detail::load_le<T>(table_[page] + offset));
-    const Result<std::uint64_t> r = load_slow(addr, sizeof(T));
-    if (!r.ok()) return r.error();
-    return static_cast<R>(*r);
   }
 
   // ckb-vm's sparse load: the first page, then (if the access straddles) the
-  // second, each rejected if out of range.
-  CKB_VM_DETAIL_NOINLINE Result<std::uint64_t> load_slow(std::uint64_t addr, std::size_t width) const noexcept {
+  // second, each rejected if out of range. (The same outcome as the flat
+  // model's single bounds check, since memory ends on a page boundary.)
+  CKB_VM_DETAIL_NOINLINE Result<std::uint64_t> load_straddling(std::uint64_t addr, std::size_t width) const noexcept {
     const std::uint64_t page = addr >> RISCV_PAGE_SHIFTS;
-    const std::uint64_t offset = addr & detail::kPageMask;
+    const std::uint64_t offset = addr & kPageMask;
     if (page >= pages_) return detail::out_of_bound(addr);
     const std::size_t in_first = static_cast<std::size_t>(std::min<std::uint64_t>(width, RISCV_PAGESIZE - offset));
     if (in_first < width && page + 1 >= pages_) return detail::out_of_bound(addr);
     std::uint8_t bytes[8] = {};
-    std::memcpy(bytes, table_[page] + offset, in_first);
-    if (in_first < width) std::memcpy(bytes + in_first, table_[page + 1], width - in_first);
+    std::memcpy(bytes, storage_.readable_page(page) + offset, in_first);
+    if (in_first < width) std::memcpy(bytes + in_first, storage_.readable_page(page + 1), width - in_first);
     std::uint64_t value = 0;
     for (std::size_t i = 0; i < width; ++i) value |= std::uint64_t{bytes[i]} << (8 * i);
     return value;
@@ -581,124 +441,157 @@ class SparseMemory : public detail::PageBook {
 
   template <class T>
   CKB_VM_DETAIL_ALWAYS_INLINE Status store_as(std::uint64_t addr, std::uint64_t value) noexcept {
-    const std::uint64_t page = addr >> RISCV_PAGE_SHIFTS;
-    const std::uint64_t offset = addr & detail::kPageMask;
-    if (offset <= RISCV_PAGESIZE - sizeof(T) && page < pages_) [[likely]]
-      return store_in_page<T>(page, offset, static_cast<T>(value), flags_[page]);
+    PageSlot slot;
+    if (page_slot<T>(addr, slot)) [[likely]]
+      return store_in_page<T>(slot, static_cast<T>(value));
     return store_slow(addr, value, sizeof(T));
   }
 
   CKB_VM_DETAIL_NOINLINE Status store_slow(std::uint64_t addr, std::uint64_t value, std::size_t width) noexcept {
     const detail::ValueBytes v(value);
-    return write_pages(addr, v.bytes, width, 0);
+    return write_range(addr, v.bytes, width, 0);
   }
 
-  template <class T, std::uint8_t forbidden>
-  CKB_VM_DETAIL_ALWAYS_INLINE bool try_store_if(std::uint64_t addr, std::uint64_t value) noexcept {
-    if (addr >= fast_limit_ || (addr & detail::kPageMask) > RISCV_PAGESIZE - sizeof(T)) [[unlikely]]
-      return false;
-    const std::uint64_t page = addr >> RISCV_PAGE_SHIFTS;
-    const std::uint8_t* p = table_[page];
-    if ((flags_[page] & (FLAG_DIRTY | forbidden)) != FLAG_DIRTY || p == detail::kZeroPage) [[unlikely]]
-      return false;
-    // Every entry other than kZeroPage points into a (non-const) PageBuffer.
-    detail::store_le<T>(const_cast<std::uint8_t*>(p) + (addr & detail::kPageMask), static_cast<T>(value));
-    return true;
-  }
-
-  // --- hooks for WXorXMemory (preconditions: page < pages_, the access fits
-  // in the page, `flag` == flags_[page]) ---
-  const std::uint8_t* readable_page(std::uint64_t page) const noexcept { return table_[page]; }
-  template <class T>
-  CKB_VM_DETAIL_ALWAYS_INLINE Status store_in_page(std::uint64_t page, std::uint64_t offset, T value,
-                                                   std::uint8_t flag) noexcept {
-    std::uint8_t* p = writable_page(page);
-    if (p == nullptr) [[unlikely]]
-      return detail::host_out_of_memory();
-    detail::store_le<T>(p + offset, value);
-    mark_dirty(page, flag);
-    return {};
-  }
-
-  // Precondition: page < pages_. Null only if the host is out of memory.
-  CKB_VM_DETAIL_ALWAYS_INLINE std::uint8_t* writable_page(std::uint64_t page) noexcept {
-    const std::uint8_t* p = table_[page];
-    if (p == detail::kZeroPage) [[unlikely]]
-      return allocate_page(page);
-    // Every entry other than kZeroPage points into a (non-const) PageBuffer.
-    return const_cast<std::uint8_t*>(p);
-  }
-
-  CKB_VM_DETAIL_NOINLINE std::uint8_t* allocate_page(std::uint64_t page) noexcept {
-    PageBuffer* buffer;
-    if (pool_used_ < pool_size_) {
-      buffer = pool_[pool_used_].get();
-      std::memset(buffer->bytes, 0, RISCV_PAGESIZE);
-    } else {
-      buffer = new (std::nothrow) PageBuffer();  // value-initialized: zeros
-      if (buffer == nullptr) return nullptr;
-      pool_[pool_size_++].reset(buffer);
-    }
-    page_of_slot_[pool_used_++] = static_cast<std::uint32_t>(page);
-    table_[page] = buffer->bytes;
-    return buffer->bytes;
-  }
-
-  // ckb-vm's sparse store_bytes / store_byte: page by page, each page checked,
-  // written and marked dirty before moving on (so a store running off the end
-  // of memory keeps its in-range part). Copies from `source`, or fills with
-  // `fill` when source is null. size == 0 succeeds without checks.
-  CKB_VM_DETAIL_NOINLINE Status write_pages(std::uint64_t addr, const std::uint8_t* source, std::uint64_t size,
+  // Copies from `source`, or fills with `fill` when source is null; size > 0.
+  // Contiguous storage follows ckb-vm's flat store: page range check against
+  // RISCV_MAX_MEMORY, dirty pages in order (failing on the first one out of
+  // range), then write. Paged storage follows its sparse store_bytes /
+  // store_byte: page by page, each checked, written and marked dirty before
+  // moving on (so a store running off the end of memory keeps its in-range
+  // part).
+  CKB_VM_DETAIL_NOINLINE Status write_range(std::uint64_t addr, const std::uint8_t* source, std::uint64_t size,
                                             std::uint8_t fill) noexcept {
-    std::uint64_t page = addr >> RISCV_PAGE_SHIFTS;
-    std::uint64_t offset = addr & detail::kPageMask;
-    while (size > 0) {
-      if (page >= pages_) [[unlikely]]
+    if constexpr (Storage::kContiguous) {
+      PageIndices pages;
+      if (!detail::page_indices(addr, size, pages)) [[unlikely]]
         return detail::out_of_bound(addr);
-      std::uint8_t* p = writable_page(page);
-      if (p == nullptr) [[unlikely]]
-        return detail::host_out_of_memory();
-      const std::uint64_t n = std::min(RISCV_PAGESIZE - offset, size);
-      if (source != nullptr) {
-        std::memcpy(p + offset, source, n);
-        source += n;
-      } else {
-        std::memset(p + offset, fill, n);
+      for (std::uint64_t page = pages.first; page <= pages.last; ++page) {
+        if (page >= pages_) [[unlikely]]
+          return detail::out_of_bound(addr);
+        mark_dirty(page);
       }
-      mark_dirty(page);
-      size -= n;
-      ++page;
-      offset = 0;
+      if (source != nullptr)
+        std::memcpy(storage_.bytes() + addr, source, static_cast<std::size_t>(size));
+      else
+        std::memset(storage_.bytes() + addr, fill, static_cast<std::size_t>(size));
+    } else {
+      std::uint64_t page = addr >> RISCV_PAGE_SHIFTS;
+      std::uint64_t offset = addr & kPageMask;
+      while (size > 0) {
+        if (page >= pages_) [[unlikely]]
+          return detail::out_of_bound(addr);
+        std::uint8_t* p = storage_.writable_page(page);
+        if (p == nullptr) [[unlikely]]
+          return detail::host_out_of_memory();
+        const std::uint64_t n = std::min(RISCV_PAGESIZE - offset, size);
+        if (source != nullptr) {
+          std::memcpy(p + offset, source, static_cast<std::size_t>(n));
+          source += n;
+        } else {
+          std::memset(p + offset, fill, static_cast<std::size_t>(n));
+        }
+        mark_dirty(page);
+        size -= n;
+        ++page;
+        offset = 0;
+      }
     }
     return {};
   }
 
   // Precondition: [addr, addr + size) inside memory.
   void copy_out(std::uint64_t addr, std::uint8_t* out, std::uint64_t size) const noexcept {
-    std::uint64_t page = addr >> RISCV_PAGE_SHIFTS;
-    std::uint64_t offset = addr & detail::kPageMask;
-    while (size > 0) {
-      const std::uint64_t n = std::min(RISCV_PAGESIZE - offset, size);
-      std::memcpy(out, table_[page] + offset, n);
-      out += n;
-      size -= n;
-      ++page;
-      offset = 0;
+    if constexpr (Storage::kContiguous) {
+      std::memcpy(out, storage_.bytes() + addr, static_cast<std::size_t>(size));
+    } else {
+      std::uint64_t page = addr >> RISCV_PAGE_SHIFTS;
+      std::uint64_t offset = addr & kPageMask;
+      while (size > 0) {
+        const std::uint64_t n = std::min(RISCV_PAGESIZE - offset, size);
+        std::memcpy(out, storage_.readable_page(page) + offset, static_cast<std::size_t>(n));
+        out += n;
+        size -= n;
+        ++page;
+        offset = 0;
+      }
     }
   }
+};
 
-  std::unique_ptr<const std::uint8_t*[]> table_;            // page -> bytes (kZeroPage if untouched)
-  std::unique_ptr<std::unique_ptr<PageBuffer>[]> pool_;     // every buffer ever allocated
-  std::unique_ptr<std::uint32_t[]> page_of_slot_;           // pool slot -> page, for slots < pool_used_
-  std::size_t pool_size_ = 0;                                // buffers in pool_
-  std::size_t pool_used_ = 0;                                // buffers mapped in table_
+}  // namespace detail
+
+// ---------------------------------------------------------------------------
+// FlatMemory: one contiguous, lazily zeroed buffer of memory_size bytes.
+class FlatMemory : public detail::PagedMemory<detail::FlatPages> {
+ public:
+  // RISCV_MAX_MEMORY bytes.
+  FlatMemory() : FlatMemory(RISCV_MAX_MEMORY) {}
+  // `memory_size` is clamped to RISCV_MAX_MEMORY and rounded down to a page
+  // multiple (use create() to reject invalid sizes instead). Throws
+  // std::bad_alloc if the host cannot allocate.
+  explicit FlatMemory(std::uint64_t memory_size) : PagedMemory(memory_size) {}
+  // MemOutOfBound if memory_size > RISCV_MAX_MEMORY, MemPageUnalignedAccess if
+  // it is not a page multiple, Unexpected if the host cannot allocate.
+  static Result<FlatMemory> create(std::uint64_t memory_size) noexcept {
+    FlatMemory memory{Unallocated{}};
+    CKB_VM_TRY(memory.allocate_checked(memory_size));
+    return Result<FlatMemory>(std::move(memory));
+  }
+
+  // reset(): only the pages written since construction or the last reset are
+  // zeroed, unless data()/flags() handed out a mutable pointer since, in which
+  // case the whole buffer is.
+
+  // Raw access for the engine: memory_size() bytes of guest memory and
+  // memory_pages() flag bytes. Writes through these pointers bypass dirty
+  // tracking (call set_flag(page, FLAG_DIRTY) to record them); reset() then
+  // clears the whole buffer since it cannot know what was written.
+  std::uint8_t* data() noexcept {
+    storage_.mark_raw_exposed();
+    return storage_.bytes();
+  }
+  const std::uint8_t* data() const noexcept { return storage_.bytes(); }
+  std::uint8_t* flags() noexcept {
+    storage_.mark_raw_exposed();
+    return flags_.get();
+  }
+  const std::uint8_t* flags() const noexcept { return flags_.get(); }
+
+ private:
+  explicit FlatMemory(Unallocated u) noexcept : PagedMemory(u) {}
+};
+
+// ---------------------------------------------------------------------------
+// SparseMemory: pages allocated on first write. reset() keeps the allocated
+// pages for reuse (zeroed when reused); it costs time proportional to them.
+class SparseMemory : public detail::PagedMemory<detail::SparsePages> {
+ public:
+  SparseMemory() : SparseMemory(RISCV_MAX_MEMORY) {}
+  // `memory_size` is clamped to RISCV_MAX_MEMORY and rounded down to a page
+  // multiple (use create() to reject invalid sizes instead). Throws
+  // std::bad_alloc if the host cannot allocate.
+  explicit SparseMemory(std::uint64_t memory_size) : PagedMemory(memory_size) {}
+  // MemOutOfBound if memory_size > RISCV_MAX_MEMORY, MemPageUnalignedAccess if
+  // it is not a page multiple, Unexpected if the host cannot allocate.
+  static Result<SparseMemory> create(std::uint64_t memory_size) noexcept {
+    SparseMemory memory{Unallocated{}};
+    CKB_VM_TRY(memory.allocate_checked(memory_size));
+    return Result<SparseMemory>(std::move(memory));
+  }
+
+  // Pages currently backed by host memory (written since construction/reset).
+  std::size_t allocated_pages() const noexcept { return storage_.allocated_pages(); }
+
+ private:
+  explicit SparseMemory(Unallocated u) noexcept : PagedMemory(u) {}
 };
 
 namespace detail {
-template <>
-inline constexpr bool is_paged_model_v<FlatMemory> = true;
-template <>
-inline constexpr bool is_paged_model_v<SparseMemory> = true;
+// Exactly the built-in models (not classes derived from them, which may
+// override accesses): WXorXMemory uses their single-page hooks and engine fast
+// paths, and reaches any other model only through the Memory concept.
+template <class M>
+concept PagedModel = std::same_as<M, FlatMemory> || std::same_as<M, SparseMemory>;
 }  // namespace detail
 
 // ---------------------------------------------------------------------------
@@ -780,27 +673,35 @@ class WXorXMemory {
   }
   Status load_bytes_into(std::uint64_t addr, std::span<std::uint8_t> out) { return inner_.load_bytes_into(addr, out); }
 
-  // Engine fast paths (see FlatMemory::try_load): loads have no W^X check;
-  // a fast store also needs a non-executable page. Only paged inner models
-  // have them.
+  // Engine fast paths (see detail::PagedMemory::try_load): loads have no W^X
+  // check; a fast store also needs a non-executable page. Only the built-in
+  // (paged) inner models have them.
   template <class T>
   CKB_VM_DETAIL_ALWAYS_INLINE bool try_load(std::uint64_t addr, std::uint64_t& out) const noexcept
-    requires detail::is_paged_model_v<M>
+    requires detail::PagedModel<M>
   {
     return inner_.template try_load<T>(addr, out);
   }
   template <class T>
   CKB_VM_DETAIL_ALWAYS_INLINE bool try_store(std::uint64_t addr, std::uint64_t value) noexcept
-    requires detail::is_paged_model_v<M>
+    requires detail::PagedModel<M>
   {
-    return inner_.template try_store_if<T, FLAG_EXECUTABLE>(addr, value);
+    return inner_.template try_store<T, FLAG_EXECUTABLE>(addr, value);
   }
 
   std::uint64_t lr() const { return inner_.lr(); }
   void set_lr(std::uint64_t value) { inner_.set_lr(value); }
 
-  std::span<const std::uint32_t> dirty_page_log() const { return inner_.dirty_page_log(); }
-  void clear_dirty_page_log() { inner_.clear_dirty_page_log(); }
+  std::span<const std::uint32_t> dirty_page_log() const
+    requires MemoryWithDirtyPageLog<M>
+  {
+    return inner_.dirty_page_log();
+  }
+  void clear_dirty_page_log()
+    requires MemoryWithDirtyPageLog<M>
+  {
+    inner_.clear_dirty_page_log();
+  }
 
   void reset()
     requires requires(M& m) { m.reset(); }
@@ -809,7 +710,7 @@ class WXorXMemory {
   }
 
  private:
-  static constexpr bool kPaged = detail::is_paged_model_v<M>;
+  static constexpr bool kPaged = detail::PagedModel<M>;
 
   // get_page_indices + check_permission.
   Status require(std::uint64_t addr, std::uint64_t size, std::uint8_t flag) {
@@ -822,13 +723,9 @@ class WXorXMemory {
   template <class T>
   CKB_VM_DETAIL_ALWAYS_INLINE Status store_as(std::uint64_t addr, std::uint64_t value) {
     if constexpr (kPaged) {
-      const std::uint64_t page = addr >> RISCV_PAGE_SHIFTS;
-      const std::uint64_t offset = addr & detail::kPageMask;
-      if (offset <= RISCV_PAGESIZE - sizeof(T) && page < inner_.pages_) [[likely]] {
-        const std::uint8_t flag = inner_.flags_[page];
-        if ((flag & FLAG_EXECUTABLE) == 0) [[likely]]
-          return inner_.template store_in_page<T>(page, offset, static_cast<T>(value), flag);
-      }
+      typename M::PageSlot slot;
+      if (inner_.template page_slot<T>(addr, slot) && (slot.flag & FLAG_EXECUTABLE) == 0) [[likely]]
+        return inner_.template store_in_page<T>(slot, static_cast<T>(value));
     }
     return store_checked(addr, value, sizeof(T));
   }
@@ -846,11 +743,9 @@ class WXorXMemory {
   template <class T>
   CKB_VM_DETAIL_ALWAYS_INLINE Result<T> fetch_as(std::uint64_t addr) {
     if constexpr (kPaged) {
-      const std::uint64_t page = addr >> RISCV_PAGE_SHIFTS;
-      const std::uint64_t offset = addr & detail::kPageMask;
-      if (offset <= RISCV_PAGESIZE - sizeof(T) && page < inner_.pages_ &&
-          (inner_.flags_[page] & FLAG_EXECUTABLE) != 0) [[likely]]
-        return detail::load_le<T>(inner_.readable_page(page) + offset);
+      typename M::PageSlot slot;
+      if (inner_.template page_slot<T>(addr, slot) && (slot.flag & FLAG_EXECUTABLE) != 0) [[likely]]
+        return inner_.template load_in_page<T>(slot);
     }
     return fetch_checked<T>(addr);
   }
@@ -867,10 +762,12 @@ class WXorXMemory {
   M inner_;
 };
 
-static_assert(Memory<FlatMemory>);
-static_assert(Memory<SparseMemory>);
-static_assert(Memory<WXorXMemory<FlatMemory>>);
-static_assert(Memory<WXorXMemory<SparseMemory>>);
+static_assert(Memory<FlatMemory> && Memory<SparseMemory>);
+static_assert(Memory<WXorXMemory<FlatMemory>> && Memory<WXorXMemory<SparseMemory>>);
+static_assert(MemoryWithDirtyPageLog<FlatMemory>);
+static_assert(MemoryWithDirtyPageLog<SparseMemory>);
+static_assert(MemoryWithDirtyPageLog<WXorXMemory<FlatMemory>>);
+static_assert(MemoryWithDirtyPageLog<WXorXMemory<SparseMemory>>);
 
 }  // namespace CKB_VM_NAMESPACE
 }  // namespace ckb_vm

@@ -77,9 +77,9 @@
 // * make_snapshot visits only the pages in the memory's dirty-page log plus
 //   the tracked pages, instead of every page (it scans every page only when
 //   the log holds an eighth of them or more, which is then cheaper;
-//   SnapshotScan::all_pages forces the full scan). The result is identical as long as the host has not
-//   called clear_dirty_page_log() on the machine's memory while pages stayed
-//   dirty; this library never calls it.
+//   SnapshotScan::all_pages forces the full scan). The result is identical:
+//   the log holds every dirty page (clear_dirty_page_log() only drops pages
+//   no longer dirty), and memories without a log are always scanned.
 // * resume rejects a source run for which the data source returns fewer
 //   bytes than the run's (non-zero) length with SnapshotDataLoadError, after
 //   ckb-vm's own alignment check; ckb-vm would restore the shorter run.

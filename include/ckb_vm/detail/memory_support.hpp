@@ -1,12 +1,17 @@
-// Internals shared by the memory models in <ckb_vm/memory.hpp>: inlining
-// attributes, little-endian load/store helpers, and `PageBook`, the per-page
-// bookkeeping (flag bytes, dirty-page log, touched-page list, load
-// reservation) that FlatMemory and SparseMemory have in common. Nothing here is
-// part of the public API; include <ckb_vm/memory.hpp> instead.
+// Internals of <ckb_vm/memory.hpp>: inlining attributes, little-endian
+// load/store helpers, and the two parts a paged memory model is built from:
+//   * PageBook: the per-page bookkeeping every model shares (flag bytes,
+//     dirty-page log, touched-page list, load reservation);
+//   * a storage policy, FlatPages or SparsePages: where the bytes of a page
+//     live. It is the only thing FlatMemory and SparseMemory differ in;
+//     detail::PagedMemory<Storage> (in memory.hpp) builds every access path
+//     once on top of PageBook + Storage.
+// Nothing here is part of the public API; include <ckb_vm/memory.hpp> instead.
 #pragma once
 
 #include "config.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <cstdlib>
@@ -184,16 +189,145 @@ std::unique_ptr<T[]> alloc_array(std::uint64_t n) noexcept {
   return std::unique_ptr<T[]>(new (std::nothrow) T[n == 0 ? 1 : n]());
 }
 
+// --- Storage policies -------------------------------------------------------
+// A storage policy owns the bytes of guest memory and answers, for a page
+// index below memory_pages() (every member's precondition):
+//   readable_page(page)   its RISCV_PAGESIZE bytes, for reading;
+//   writable_page(page)   the same, for writing (backing it first if needed;
+//                         null only if the host is out of memory);
+//   reset(touched, size)  zero every page written since allocation/reset
+//                         (`touched` lists them);
+// and declares two constants that select code paths in PagedMemory:
+//   kContiguous     all memory is one buffer, bytes(): accesses may straddle
+//                   pages without being split, and bulk stores follow
+//                   ckb-vm's FlatMemory (check and dirty every page, then
+//                   write); otherwise they follow its SparseMemory (page by
+//                   page, each written and dirtied before the next).
+//   kMayBeUnbacked  readable_page() may return the shared kZeroPage, so a
+//                   store must go through writable_page() (which may fail).
+
+// One contiguous, lazily zeroed buffer.
+class FlatPages {
+ public:
+  static constexpr bool kContiguous = true;
+  static constexpr bool kMayBeUnbacked = false;
+
+  bool allocate(std::uint64_t memory_size) noexcept { return data_.allocate(memory_size); }
+
+  std::uint8_t* bytes() const noexcept { return data_.get(); }
+  const std::uint8_t* readable_page(std::uint64_t page) const noexcept { return page_bytes(page); }
+  std::uint8_t* writable_page(std::uint64_t page) noexcept { return page_bytes(page); }
+
+  // After raw pointers were handed out (FlatMemory::data()/flags()), reset
+  // cannot know what was written and clears everything.
+  void mark_raw_exposed() noexcept { raw_exposed_ = true; }
+
+  void reset(std::span<const std::uint32_t> touched, std::uint64_t memory_size) noexcept {
+    if (raw_exposed_) {
+      if (memory_size != 0) std::memset(data_.get(), 0, static_cast<std::size_t>(memory_size));
+      raw_exposed_ = false;
+      return;
+    }
+    for (const std::uint32_t page : touched) std::memset(page_bytes(page), 0, RISCV_PAGESIZE);
+  }
+
+ private:
+  std::uint8_t* page_bytes(std::uint64_t page) const noexcept { return data_.get() + (page << RISCV_PAGE_SHIFTS); }
+
+  ZeroedBuffer data_;
+  bool raw_exposed_ = false;
+};
+
+// 4 KiB pages allocated on first write; untouched pages read as kZeroPage.
+// Buffers are pooled: reset() unmaps them and later writes reuse them.
+class SparsePages {
+ public:
+  static constexpr bool kContiguous = false;
+  static constexpr bool kMayBeUnbacked = true;
+
+  SparsePages() noexcept = default;
+  SparsePages(SparsePages&& o) noexcept { *this = std::move(o); }
+  SparsePages& operator=(SparsePages&& o) noexcept {
+    if (this != &o) {
+      table_ = std::move(o.table_);
+      pool_ = std::move(o.pool_);
+      page_of_slot_ = std::move(o.page_of_slot_);
+      pool_size_ = std::exchange(o.pool_size_, 0);
+      pool_used_ = std::exchange(o.pool_used_, 0);
+    }
+    return *this;
+  }
+  ~SparsePages() = default;
+
+  bool allocate(std::uint64_t memory_size) noexcept {
+    const std::uint64_t pages = memory_size >> RISCV_PAGE_SHIFTS;
+    table_ = alloc_array<const std::uint8_t*>(pages);
+    pool_ = alloc_array<std::unique_ptr<PageBuffer>>(pages);
+    page_of_slot_ = alloc_array<std::uint32_t>(pages);
+    if (!table_ || !pool_ || !page_of_slot_) return false;
+    std::fill_n(table_.get(), pages, kZeroPage);
+    return true;
+  }
+
+  const std::uint8_t* readable_page(std::uint64_t page) const noexcept { return table_[page]; }
+  // Null if the page has no buffer yet (fast paths then take the slow one).
+  CKB_VM_DETAIL_ALWAYS_INLINE std::uint8_t* backed_page(std::uint64_t page) const noexcept {
+    const std::uint8_t* p = table_[page];
+    // Every entry other than kZeroPage points into a (non-const) PageBuffer.
+    return p == kZeroPage ? nullptr : const_cast<std::uint8_t*>(p);
+  }
+  CKB_VM_DETAIL_ALWAYS_INLINE std::uint8_t* writable_page(std::uint64_t page) noexcept {
+    const std::uint8_t* p = table_[page];
+    if (p == kZeroPage) [[unlikely]]
+      return allocate_page(page);
+    return const_cast<std::uint8_t*>(p);
+  }
+
+  void reset(std::span<const std::uint32_t> /*touched*/, std::uint64_t /*memory_size*/) noexcept {
+    for (std::size_t i = 0; i < pool_used_; ++i) table_[page_of_slot_[i]] = kZeroPage;
+    pool_used_ = 0;
+  }
+
+  std::size_t allocated_pages() const noexcept { return pool_used_; }
+
+ private:
+  struct alignas(64) PageBuffer {
+    std::uint8_t bytes[RISCV_PAGESIZE];
+  };
+
+  CKB_VM_DETAIL_NOINLINE std::uint8_t* allocate_page(std::uint64_t page) noexcept {
+    PageBuffer* buffer;
+    if (pool_used_ < pool_size_) {
+      buffer = pool_[pool_used_].get();
+      std::memset(buffer->bytes, 0, RISCV_PAGESIZE);
+    } else {
+      buffer = new (std::nothrow) PageBuffer();  // value-initialized: zeros
+      if (buffer == nullptr) return nullptr;
+      pool_[pool_size_++].reset(buffer);
+    }
+    page_of_slot_[pool_used_++] = static_cast<std::uint32_t>(page);
+    table_[page] = buffer->bytes;
+    return buffer->bytes;
+  }
+
+  std::unique_ptr<const std::uint8_t*[]> table_;         // page -> bytes (kZeroPage if untouched)
+  std::unique_ptr<std::unique_ptr<PageBuffer>[]> pool_;  // every buffer ever allocated
+  std::unique_ptr<std::uint32_t[]> page_of_slot_;        // pool slot -> page, for slots < pool_used_
+  std::size_t pool_size_ = 0;                             // buffers in pool_
+  std::size_t pool_used_ = 0;                             // buffers mapped in table_
+};
+
 // Per-page state common to FlatMemory and SparseMemory.
 //
 // Besides the consensus-visible flag byte per page, two side lists are kept,
 // both fed only when a page's FLAG_DIRTY bit goes from clear to set (so the
 // store fast path pays one test of a flag byte it has loaded anyway):
-//   * the dirty-page log, for snapshots: every page that became dirty since
-//     construction, reset() or the last clear_dirty_page_log(). A page appears
-//     at most once (a per-page "logged" bit deduplicates), so the log never
-//     exceeds memory_pages() entries and never reallocates. Entries may be
-//     stale (FLAG_DIRTY cleared later); consumers re-check fetch_flag.
+//   * the dirty-page log, for snapshots. Invariant: every page whose
+//     FLAG_DIRTY bit is set is in the log. A page appears at most once (a
+//     per-page "logged" bit deduplicates), so the log never exceeds
+//     memory_pages() entries and never reallocates. Entries may be stale
+//     (FLAG_DIRTY cleared later with clear_flag); consumers re-check
+//     fetch_flag, and clear_dirty_page_log() drops them.
 //   * the touched-page list: every page that became dirty since construction
 //     or reset(). Every write marks its pages dirty, so this is a superset of
 //     the pages holding non-zero bytes; reset() zeroes just those.
@@ -227,9 +361,20 @@ class PageBook {
   void set_lr(std::uint64_t value) noexcept { lr_ = value; }
 
   std::span<const std::uint32_t> dirty_page_log() const noexcept { return {dirty_log_.get(), dirty_count_}; }
+  // Drops the stale entries: pages whose FLAG_DIRTY bit is clear leave the
+  // log (and are logged again when the bit is next set); pages still dirty
+  // stay, in their order, since a snapshot must still find them. Afterwards
+  // the log is exactly the dirty pages. O(log length).
   void clear_dirty_page_log() noexcept {
-    for (std::size_t i = 0; i < dirty_count_; ++i) page_state_[dirty_log_[i]] &= static_cast<std::uint8_t>(~kLogged);
-    dirty_count_ = 0;
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < dirty_count_; ++i) {
+      const std::uint32_t page = dirty_log_[i];
+      if ((flags_[page] & FLAG_DIRTY) != 0)
+        dirty_log_[kept++] = page;
+      else
+        page_state_[page] &= static_cast<std::uint8_t>(~kLogged);
+    }
+    dirty_count_ = kept;
   }
 
  protected:

@@ -13,28 +13,22 @@
 
 #include "../constants.hpp"
 #include "../error.hpp"
+#include "../memory.hpp"
 
 namespace ckb_vm {
 inline namespace CKB_VM_NAMESPACE {
 
 // How a snapshot finds the dirty pages of a machine's memory.
-//   automatic  use the memory's dirty-page log when it has one (time
-//              proportional to the pages dirtied since the memory was
-//              created or reset), else visit every page;
+//   automatic  use the memory's dirty-page log when it has one
+//              (MemoryWithDirtyPageLog; time proportional to the log, at
+//              most the pages dirtied since the memory was created, reset or
+//              its log last cleared), else visit every page;
 //   all_pages  visit every page, as ckb-vm does (time proportional to the
 //              memory size). Both give the same snapshot; all_pages exists
-//              for cross-checking and benchmarking, and for memories whose
-//              dirty-page log may have been cleared by the host (see below).
+//              for cross-checking and benchmarking.
 enum class SnapshotScan : std::uint8_t { automatic, all_pages };
 
 namespace detail {
-
-// A memory whose dirty_page_log() lists (at least) every page whose
-// FLAG_DIRTY bit is set; see <ckb_vm/memory.hpp>.
-template <class Mem>
-concept HasDirtyPageLog = requires(const Mem& m) {
-  { m.dirty_page_log() } -> std::convertible_to<std::span<const std::uint32_t>>;
-};
 
 struct DirtyPage {
   std::uint64_t index;
@@ -43,18 +37,18 @@ struct DirtyPage {
 
 // The pages whose FLAG_DIRTY bit is set, with their flags, in ascending order.
 //
-// With the dirty-page log: every page whose bit went from clear to set since
-// the memory was created or reset is in the log, once, unless the host called
-// clear_dirty_page_log() (which this library never does); entries may be
-// stale because the bit was cleared later (Snapshot2Context::track_pages does
-// that), so each candidate's flag is fetched again. Cost: O(L log L) for a
+// With the dirty-page log (MemoryWithDirtyPageLog, <ckb_vm/memory.hpp>): every
+// page whose bit is set is in the log, whatever the host did with
+// clear_dirty_page_log(); entries may be stale because the bit was cleared
+// later (Snapshot2Context::track_pages does that) and may repeat, so the
+// candidates are deduplicated and each one's flag is fetched again. Cost: O(L log L) for a
 // log of L entries, L <= dirty + once-dirty pages; when L is an eighth of the
 // pages or more, the scan of every page is cheaper and used instead.
 template <class Mem>
 Result<std::vector<DirtyPage>> dirty_pages(Mem& memory, SnapshotScan scan) {
   std::vector<DirtyPage> out;
   const std::uint64_t pages = memory.memory_pages();
-  if constexpr (HasDirtyPageLog<Mem>) {
+  if constexpr (MemoryWithDirtyPageLog<Mem>) {
     const std::span<const std::uint32_t> log = memory.dirty_page_log();
     // A log covering an eighth of memory or more costs more to sort than
     // visiting every flag byte does; then the scan is used (still within a
