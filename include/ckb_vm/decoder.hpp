@@ -1,9 +1,8 @@
 // Decoding: raw RISC-V bits -> Instruction, with exactly the acceptance rules
 // of ckb-vm 0.24 for each ISA/version combination (an encoding ckb-vm rejects
 // is InvalidInstruction here too), plus CKB's macro-op fusion (MOP) rules per
-// version. `Decoder` adds a direct-mapped decode cache keyed by pc; code pages
-// are frozen and executable under W^X, so a cached decode stays valid until the
-// machine is reset (see DefaultMachine::run).
+// version. `InstructionDecoder` is pure (no cost, no cache); `Decoder` adds
+// the cost function for tools. The engine's cache is detail/code_cache.hpp.
 #pragma once
 
 #include "detail/config.hpp"
@@ -14,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <type_traits>
+#include <utility>
 
 #include "constants.hpp"
 #include "cost_model.hpp"
@@ -492,50 +492,223 @@ Result<std::uint32_t> fetch_bits(M& memory, std::uint64_t pc) {
 
 }  // namespace detail
 
-// Stateful decoder for one machine: ISA/version rules, MOP fusion and a decode
-// cache. The cost function is applied once per cached entry.
-class Decoder {
- public:
-  static constexpr std::size_t CACHE_SIZE = 1 << 13;
+// ---- MOP fusion ------------------------------------------------------------
+//
+// A pass over a short window of raw (unfused) instructions: raw[0] at pc and
+// the `valid` instructions that follow it contiguously (raw[k] at pc plus the
+// lengths of raw[0..k)), each decoded once by the caller. Returns the fused
+// instruction (or raw[0] itself) and sets `consumed` to the raw instructions
+// it covers. ckb-vm 0.24's rules per version (decoder.rs); a look-ahead that
+// is not there (invalid, outside memory or not executable) never fails the
+// head: it just does not fuse.
+namespace detail {
 
-  // The cache is allocated (zero-filled, i.e. empty) on the first decode().
-  Decoder(std::uint8_t isa, std::uint32_t version, InstructionCycleFunc cost = zero_cycles)
-      : isa_(isa), version_(version), mop_((isa & ISA_MOP) != 0), cost_(cost) {}
+inline constexpr unsigned kFusionWindow = 5;  // the longest pattern (ADC, SBB)
+
+// How many raw instructions the fusion rules may look at after `head`.
+constexpr unsigned fusion_lookahead(Opcode head) noexcept {
+  switch (head) {
+    case Opcode::ADD: case Opcode::SUB:
+      return kFusionWindow;
+    case Opcode::LUI: case Opcode::AUIPC: case Opcode::MULH: case Opcode::MULHU: case Opcode::MULHSU:
+    case Opcode::DIV: case Opcode::DIVU:
+      return 2;
+    default:
+      return 1;
+  }
+}
+
+constexpr Instruction fused_r(Opcode op, unsigned rd, unsigned rs1, unsigned rs2, unsigned rs3, unsigned length) noexcept {
+  Instruction f = make_r(op, rd, rs1, rs2);
+  f.rs3 = static_cast<std::uint8_t>(rs3);
+  f.length = static_cast<std::uint8_t>(length);
+  return f;
+}
+constexpr std::int32_t wrapping_add32(std::int32_t a, std::int32_t b) noexcept {
+  return static_cast<std::int32_t>(static_cast<std::uint32_t>(a) + static_cast<std::uint32_t>(b));
+}
+
+constexpr Instruction fuse(const Instruction* raw, unsigned valid, std::uint64_t pc, std::uint32_t version,
+                           unsigned& consumed) noexcept {
+  using namespace registers;
+  const Instruction& h = raw[0];
+  const bool v2 = version >= VERSION2;
+  consumed = 1;
+  if (valid < 2) return h;
+  const Instruction& n = raw[1];
+  const unsigned len2 = h.length + n.length;
+  switch (h.op) {
+    case Opcode::ADD: {
+      if (n.op != Opcode::SLTU) return h;
+      // ADC: add r0,r0,r1 ; sltu r1,r0,r1 ; add r0,r0,r2 ; sltu r2,r0,r2 ; or r1,r1,r2
+      if (valid >= 5 && h.rd == h.rs1 && h.rs1 != h.rs2 && n.rd == h.rs2 && h.rs2 == n.rs2 && n.rs1 == h.rs1) {
+        const Instruction& k = raw[2];
+        const Instruction& b = raw[3];
+        const Instruction& t = raw[4];
+        if (k.op == Opcode::ADD && k.rd == k.rs1 && k.rs1 == n.rs1 && k.rs2 != h.rs1 && k.rs2 != h.rs2 &&
+            b.op == Opcode::SLTU && b.rd == b.rs2 && b.rs2 == k.rs2 && b.rs1 == k.rs1 && t.op == Opcode::OR &&
+            t.rd == t.rs1 && t.rs1 == h.rs2 && t.rs2 == b.rs2 && h.rd != ZERO && n.rd != ZERO && b.rd != ZERO) {
+          consumed = 5;
+          Instruction f = make_r(Opcode::ADC, h.rd, n.rd, b.rd);
+          f.length = static_cast<std::uint8_t>(len2 + k.length + b.length + t.length);
+          return f;
+        }
+      }
+      if (!v2) return h;
+      // ADD3A/B/C (RFC 0049; the decoder, not the RFC text, is the authority).
+      if (valid >= 3 && raw[2].op == Opcode::ADD) {
+        const Instruction& i0 = h;
+        const Instruction& i1 = n;
+        const Instruction& i2 = raw[2];
+        const unsigned len = len2 + i2.length;
+        {
+          // add r0,r1,r0 ; sltu r2,r0,r1 ; add r3,r2,r4
+          unsigned r0 = i0.rd, r1 = i0.rs1, r2 = i1.rd, r3 = i2.rd, r4 = i2.rs2;
+          if (i0.rs2 == r0 && i1.rs1 == r0 && i1.rs2 == r1 && i2.rs1 == r2 && r0 != r1 && r0 != r4 && r2 != r4 &&
+              r0 != ZERO && r2 != ZERO) {
+            consumed = 3;
+            Instruction f = fused_r(Opcode::ADD3A, r0, r1, r2, r3, len);
+            f.rs4 = static_cast<std::uint8_t>(r4);
+            return f;
+          }
+        }
+        {
+          // add r0,r1,r2 ; sltu r1,r0,r1 ; add r3,r1,r4
+          unsigned r0 = i0.rd, r1 = i0.rs1, r2 = i0.rs2, r3 = i2.rd, r4 = i2.rs2;
+          if (i1.rd == r1 && i1.rs1 == r0 && i1.rs2 == r1 && i2.rs1 == r1 && r0 != r1 && r0 != r4 && r1 != r4 &&
+              r0 != ZERO && r1 != ZERO) {
+            consumed = 3;
+            Instruction f = fused_r(Opcode::ADD3B, r0, r1, r2, r3, len);
+            f.rs4 = static_cast<std::uint8_t>(r4);
+            return f;
+          }
+        }
+        {
+          // add r0,r1,r2 ; sltu r3,r0,r1 ; add r3,r3,r4
+          unsigned r0 = i0.rd, r1 = i0.rs1, r2 = i0.rs2, r3 = i1.rd, r4 = i2.rs2;
+          if (i1.rs1 == r0 && i1.rs2 == r1 && i2.rd == r3 && i2.rs1 == r3 && r0 != r1 && r0 != r4 && r3 != r4 &&
+              r0 != ZERO && r3 != ZERO) {
+            consumed = 3;
+            Instruction f = fused_r(Opcode::ADD3C, r0, r1, r2, r3, len);
+            f.rs4 = static_cast<std::uint8_t>(r4);
+            return f;
+          }
+        }
+      }
+      {
+        // ADCS: add r0,r1,r2 (or add r0,r2,r1) ; sltu r3,r0,r1
+        Instruction i0 = h;
+        if (i0.rd == i0.rs1 && i0.rd != i0.rs2) std::swap(i0.rs1, i0.rs2);
+        if (n.rs1 == i0.rd && n.rs2 == i0.rs1 && i0.rd != i0.rs1 && i0.rd != ZERO) {
+          consumed = 2;
+          return fused_r(Opcode::ADCS, i0.rd, i0.rs1, i0.rs2, n.rd, len2);
+        }
+      }
+      return h;
+    }
+    case Opcode::SUB: {
+      if (n.op != Opcode::SLTU) return h;
+      // SBB: sub r1,r0,r1 ; sltu r3,r0,? ; sub r0,r1,r2 ; sltu r2,r1,r0 ; or r1,r2,r3.
+      // ckb-vm 0.24 compares the sltu's rs2 with itself (always equal), so
+      // the sltu's second operand is not constrained. Consensus keeps it.
+      if (valid >= 5 && h.rd == h.rs2 && h.rs1 != h.rs2 && n.rd != h.rs1 && n.rd != h.rs2 && n.rs1 == h.rs1) {
+        const Instruction& k = raw[2];
+        const Instruction& b = raw[3];
+        const Instruction& t = raw[4];
+        if (k.op == Opcode::SUB && k.rd == h.rs1 && k.rs1 == h.rs2 && k.rs2 != h.rs1 && k.rs2 != h.rs2 &&
+            k.rs2 != n.rd && b.op == Opcode::SLTU && b.rd == k.rs2 && b.rs1 == h.rs2 && b.rs2 == h.rs1 &&
+            t.op == Opcode::OR && t.rd == h.rd && t.rs1 == k.rs2 && t.rs2 == n.rd && h.rs1 != ZERO &&
+            h.rs2 != ZERO && k.rs2 != ZERO && n.rd != ZERO) {
+          consumed = 5;
+          return fused_r(Opcode::SBB, h.rs1, h.rs2, k.rs2, n.rd, len2 + k.length + b.length + t.length);
+        }
+      }
+      // SBBS (VERSION2): sub r0,r1,r2 ; sltu r3,r1,r2   (r0 != r1, r0 != r2)
+      if (v2 && n.rs1 == h.rs1 && n.rs2 == h.rs2 && h.rd != h.rs1 && h.rd != h.rs2) {
+        consumed = 2;
+        return fused_r(Opcode::SBBS, h.rd, h.rs1, h.rs2, n.rd, len2);
+      }
+      return h;
+    }
+    case Opcode::LUI:
+      if (n.op == Opcode::JALR_V1) {
+        // VERSION1 fuses with any rs1 == lui.rd and rd == ra, so a non-ra lui
+        // destination is never written (kept for V1, ckb-vm PR 245). VERSION2
+        // also requires rs1 == ra. The sum wraps in 32 bits in every version.
+        if (n.rs1 == h.rd && n.rd == RA && (!v2 || n.rs1 == RA)) {
+          consumed = 2;
+          return make_u(Opcode::FAR_JUMP_ABS, RA, wrapping_add32(h.imm, n.imm), static_cast<std::uint8_t>(len2));
+        }
+        return h;
+      }
+      if (n.op == Opcode::ADDIW && n.rs1 == n.rd && n.rd == h.rd) {
+        consumed = 2;
+        return make_u(Opcode::CUSTOM_LOAD_IMM, h.rd, wrapping_add32(h.imm, n.imm), static_cast<std::uint8_t>(len2));
+      }
+      return h;
+    case Opcode::AUIPC:
+      if (n.op == Opcode::JALR_V1) {
+        if (v2) {
+          if (n.rs1 == h.rd && n.rd == RA && n.rs1 == RA) {
+            const std::int64_t sum = std::int64_t{h.imm} + n.imm;
+            if (sum >= INT32_MIN && sum <= INT32_MAX) {
+              consumed = 2;
+              return make_u(Opcode::FAR_JUMP_REL, RA, static_cast<std::int32_t>(sum), static_cast<std::uint8_t>(len2));
+            }
+          }
+        } else if (n.rs1 == h.rd && n.rd == RA) {
+          // VERSION1: 32-bit wrapping sum and any auipc destination (ckb-vm
+          // keeps both for V1; fixed in V2 by RFC 0049).
+          consumed = 2;
+          return make_u(Opcode::FAR_JUMP_REL, RA, wrapping_add32(h.imm, n.imm), static_cast<std::uint8_t>(len2));
+        }
+        return h;
+      }
+      if (n.op == Opcode::ADDI && v2 && n.rs1 == n.rd && n.rd == h.rd && pc <= INT32_MAX) {
+        std::int64_t sum = std::int64_t{h.imm} + n.imm;
+        if (sum >= INT32_MIN && sum <= INT32_MAX) {
+          sum += static_cast<std::int64_t>(pc);
+          if (sum >= INT32_MIN && sum <= INT32_MAX) {
+            consumed = 2;
+            return make_u(Opcode::CUSTOM_LOAD_IMM, h.rd, static_cast<std::int32_t>(sum), static_cast<std::uint8_t>(len2));
+          }
+        }
+      }
+      return h;
+    case Opcode::MULH: case Opcode::MULHU: case Opcode::MULHSU: case Opcode::DIV: case Opcode::DIVU: {
+      Opcode second, fused;
+      switch (h.op) {
+        case Opcode::MULH: second = Opcode::MUL; fused = Opcode::WIDE_MUL; break;
+        case Opcode::MULHU: second = Opcode::MUL; fused = Opcode::WIDE_MULU; break;
+        case Opcode::MULHSU: second = Opcode::MUL; fused = Opcode::WIDE_MULSU; break;
+        case Opcode::DIV: second = Opcode::REM; fused = Opcode::WIDE_DIV; break;
+        default: second = Opcode::REMU; fused = Opcode::WIDE_DIVU; break;
+      }
+      if (n.op == second && h.rd != h.rs1 && h.rd != h.rs2 && h.rs1 == n.rs1 && h.rs2 == n.rs2 && h.rd != n.rd) {
+        consumed = 2;
+        return fused_r(fused, h.rd, h.rs1, h.rs2, n.rd, len2);
+      }
+      return h;
+    }
+    default:
+      return h;
+  }
+}
+
+}  // namespace detail
+
+// The pure decoder of one machine configuration (ISA flags, version): raw
+// bits -> Instruction, with MOP fusion when the ISA has it. It applies no
+// cost function, keeps no cache and never rewrites registers; the engine's
+// block builder (detail/code_cache.hpp) does those, in one place.
+class InstructionDecoder {
+ public:
+  InstructionDecoder(std::uint8_t isa, std::uint32_t version) noexcept
+      : isa_(isa), version_(version), mop_((isa & ISA_MOP) != 0) {}
 
   std::uint8_t isa() const noexcept { return isa_; }
   std::uint32_t version() const noexcept { return version_; }
-
-  void reset_cache() noexcept {
-    if (cache_) std::memset(cache_.get(), 0, CACHE_SIZE * sizeof(Entry));
-  }
-
-  // Decoded (and, with MOP, fused) instruction at pc, with its cycle cost.
-  template <class M>
-  Result<Instruction> decode(M& memory, std::uint64_t pc) {
-    // Range first: an out-of-memory pc (even one equal to the empty marker)
-    // never reaches the cache.
-    if (pc >= memory.memory_size()) [[unlikely]] return Error::at_address(ErrorCode::MemOutOfBound, pc);
-    if (!cache_) [[unlikely]]
-      (void)cache_.allocate(CACHE_SIZE * sizeof(Entry));  // zero-filled; on failure decode uncached
-    Entry* e = cache_ ? &entries()[(pc >> 1) & (CACHE_SIZE - 1)] : nullptr;
-    if (e != nullptr && e->tag == ~pc) [[likely]] return e->inst;
-    auto r = mop_ ? decode_mop(memory, pc) : decode_raw(memory, pc);
-    if (!r.ok()) return r;
-    const std::uint64_t c = cost_(*r);
-    r->cycles = c < COST_NOT_CACHED ? static_cast<std::uint32_t>(c) : COST_NOT_CACHED;
-    if (e != nullptr) {
-      e->tag = ~pc;
-      e->inst = *r;
-    }
-    return r;
-  }
-
-  // Cycles of a decoded instruction. Costs too large for the record's field
-  // are marked and recomputed here (only absurd cost functions hit this).
-  std::uint64_t cycles_of(const Instruction& i) const {
-    if (i.cycles != COST_NOT_CACHED) [[likely]] return i.cycles;
-    return cost_(i);
-  }
+  bool mop() const noexcept { return mop_; }
 
   // Unfused decode of the instruction at pc (ckb-vm's decode_raw): memory
   // errors if pc is outside memory or not executable, InvalidInstruction if
@@ -550,281 +723,113 @@ class Decoder {
     return *inst;
   }
 
- private:
-  static constexpr std::uint32_t COST_NOT_CACHED = ~std::uint32_t{0};
-  // tag == ~pc. All-zero bytes (calloc) are an empty entry: tag 0 would be pc
-  // UINT64_MAX, which the range check above never lets through.
-  struct Entry {
-    std::uint64_t tag;
-    Instruction inst;
+  // The (with MOP, fused) instruction at pc; cycles are left 0.
+  template <class M>
+  Result<Instruction> decode(M& memory, std::uint64_t pc) const {
+    Stream<M> s(*this, memory, pc);
+    return s.next();
+  }
+
+  // Decodes consecutive instructions from pc, each raw word once: the fusion
+  // window keeps the raw instructions it looked ahead at for the next call.
+  template <class M>
+  class Stream {
+   public:
+    Stream(const InstructionDecoder& d, M& memory, std::uint64_t pc) noexcept : d_(d), mem_(memory), pc_(pc) {}
+
+    std::uint64_t pc() const noexcept { return pc_; }
+
+    // The instruction at pc(), then moves past it.
+    Result<Instruction> next() {
+      if (count_ == 0) {
+        auto r = d_.decode_raw(mem_, pc_);
+        if (!r.ok()) [[unlikely]] return r;
+        raw_[0] = *r;
+        count_ = 1;
+        end_ = pc_ + r->length;
+      }
+      Instruction out = raw_[0];
+      unsigned consumed = 1;
+      if (d_.mop_) {
+        const unsigned want = detail::fusion_lookahead(raw_[0].op);
+        while (count_ < want && !stop_) {
+          auto r = d_.decode_raw(mem_, end_);
+          if (!r.ok()) {
+            stop_ = true;  // a look-ahead that fails only ends the window
+            break;
+          }
+          raw_[count_++] = *r;
+          end_ += r->length;
+        }
+        out = detail::fuse(raw_, count_, pc_, d_.version_, consumed);
+      }
+      count_ -= consumed;
+      for (unsigned k = 0; k < count_; ++k) raw_[k] = raw_[k + consumed];
+      if (count_ == 0) stop_ = false;  // decode afresh (and report) at the next head
+      pc_ += out.length;
+      return out;
+    }
+
+   private:
+    const InstructionDecoder& d_;
+    M& mem_;
+    std::uint64_t pc_;
+    std::uint64_t end_ = 0;  // address after raw_[count_ - 1]
+    Instruction raw_[detail::kFusionWindow];
+    unsigned count_ = 0;
+    bool stop_ = false;  // the raw instruction at end_ does not decode
   };
-  static_assert(std::is_trivially_copyable_v<Entry>);
-  // The zero-filled buffer holds Entry objects (an implicit-lifetime aggregate).
-  Entry* entries() const noexcept { return reinterpret_cast<Entry*>(cache_.get()); }
 
-  static std::uint8_t fused_length(unsigned total) { return static_cast<std::uint8_t>(total); }
-
-  // MOP fusion (ckb-vm decoder.rs, per version). Errors while looking ahead
-  // never fail the decode: the head instruction is returned unfused.
-  template <class M>
-  Result<Instruction> decode_mop(M& memory, std::uint64_t pc) const {
-    using namespace registers;
-    auto head_r = decode_raw(memory, pc);
-    if (!head_r.ok()) return head_r;
-    const Instruction head = *head_r;
-    const bool v2 = version_ >= VERSION2;
-    auto peek = [&](std::uint64_t at) -> std::optional<Instruction> {
-      auto r = decode_raw(memory, at);
-      if (!r.ok()) return std::nullopt;
-      return *r;
-    };
-    const std::uint64_t p1 = pc + head.length;
-    switch (head.op) {
-      case Opcode::ADD: {
-        // Every ADD-headed fusion needs an SLTU next: decode it once and
-        // give up early (the helpers below decode it again only then).
-        if (auto n = peek(p1); !n || n->op != Opcode::SLTU) return head;
-        if (auto f = fuse_adc(memory, pc, head)) return *f;
-        if (v2) {
-          if (auto f = fuse_add3(memory, pc, head)) return *f;
-          if (auto f = fuse_adcs(memory, pc, head)) return *f;
-        }
-        return head;
-      }
-      case Opcode::SUB: {
-        // SBB and SBBS both need an SLTU next.
-        if (auto n = peek(p1); !n || n->op != Opcode::SLTU) return head;
-        if (auto f = fuse_sbb(memory, pc, head)) return *f;
-        if (v2) {
-          auto n = peek(p1);
-          if (n && n->op == Opcode::SLTU) {
-            // sub r0, r1, r2 ; sltu r3, r1, r2   (r0 != r1, r0 != r2)
-            if (n->rs1 == head.rs1 && n->rs2 == head.rs2 && head.rd != head.rs1 && head.rd != head.rs2) {
-              Instruction f = detail::make_r(Opcode::SBBS, head.rd, head.rs1, head.rs2);
-              f.rs3 = n->rd;
-              f.length = fused_length(head.length + n->length);
-              return f;
-            }
-          }
-        }
-        return head;
-      }
-      case Opcode::LUI: {
-        auto n = peek(p1);
-        if (!n) return head;
-        if (n->op == Opcode::JALR_V1) {
-          // VERSION1 fuses with any rs1 == lui.rd and rd == ra, so a non-ra
-          // lui destination is never written (kept for V1, ckb-vm PR 245).
-          // VERSION2 also requires rs1 == ra.
-          bool ok = n->rs1 == head.rd && n->rd == RA && (!v2 || n->rs1 == RA);
-          if (ok) {
-            // The sum wraps in 32 bits in every version (ckb-vm keeps it).
-            std::int32_t imm = static_cast<std::int32_t>(static_cast<std::uint32_t>(head.imm) +
-                                                         static_cast<std::uint32_t>(n->imm));
-            return detail::make_u(Opcode::FAR_JUMP_ABS, RA, imm, fused_length(head.length + n->length));
-          }
-          return head;
-        }
-        if (n->op == Opcode::ADDIW && n->rs1 == n->rd && n->rd == head.rd) {
-          std::int32_t imm = static_cast<std::int32_t>(static_cast<std::uint32_t>(head.imm) +
-                                                       static_cast<std::uint32_t>(n->imm));
-          return detail::make_u(Opcode::CUSTOM_LOAD_IMM, head.rd, imm, fused_length(head.length + n->length));
-        }
-        return head;
-      }
-      case Opcode::AUIPC: {
-        auto n = peek(p1);
-        if (!n) return head;
-        if (n->op == Opcode::JALR_V1) {
-          if (v2) {
-            if (n->rs1 == head.rd && n->rd == RA && n->rs1 == RA) {
-              std::int64_t sum = std::int64_t{head.imm} + n->imm;
-              if (sum >= INT32_MIN && sum <= INT32_MAX)
-                return detail::make_u(Opcode::FAR_JUMP_REL, RA, static_cast<std::int32_t>(sum),
-                                      fused_length(head.length + n->length));
-            }
-          } else if (n->rs1 == head.rd && n->rd == RA) {
-            // VERSION1: 32-bit wrapping sum and any auipc destination
-            // (ckb-vm keeps both for V1; fixed in V2 by RFC 0049).
-            std::int32_t imm = static_cast<std::int32_t>(static_cast<std::uint32_t>(head.imm) +
-                                                         static_cast<std::uint32_t>(n->imm));
-            return detail::make_u(Opcode::FAR_JUMP_REL, RA, imm, fused_length(head.length + n->length));
-          }
-          return head;
-        }
-        if (n->op == Opcode::ADDI && v2 && n->rs1 == n->rd && n->rd == head.rd && pc <= INT32_MAX) {
-          std::int64_t sum = std::int64_t{head.imm} + n->imm;
-          if (sum >= INT32_MIN && sum <= INT32_MAX) {
-            sum += static_cast<std::int64_t>(pc);
-            if (sum >= INT32_MIN && sum <= INT32_MAX)
-              return detail::make_u(Opcode::CUSTOM_LOAD_IMM, head.rd, static_cast<std::int32_t>(sum),
-                                    fused_length(head.length + n->length));
-          }
-        }
-        return head;
-      }
-      case Opcode::MULH:
-      case Opcode::MULHU:
-      case Opcode::MULHSU:
-      case Opcode::DIV:
-      case Opcode::DIVU: {
-        auto n = peek(p1);
-        if (!n) return head;
-        Opcode second, fused;
-        switch (head.op) {
-          case Opcode::MULH: second = Opcode::MUL; fused = Opcode::WIDE_MUL; break;
-          case Opcode::MULHU: second = Opcode::MUL; fused = Opcode::WIDE_MULU; break;
-          case Opcode::MULHSU: second = Opcode::MUL; fused = Opcode::WIDE_MULSU; break;
-          case Opcode::DIV: second = Opcode::REM; fused = Opcode::WIDE_DIV; break;
-          default: second = Opcode::REMU; fused = Opcode::WIDE_DIVU; break;
-        }
-        if (n->op == second && head.rd != head.rs1 && head.rd != head.rs2 && head.rs1 == n->rs1 &&
-            head.rs2 == n->rs2 && head.rd != n->rd) {
-          Instruction f = detail::make_r(fused, head.rd, head.rs1, head.rs2);
-          f.rs3 = n->rd;
-          f.length = fused_length(head.length + n->length);
-          return f;
-        }
-        return head;
-      }
-      default:
-        return head;
-    }
-  }
-
-  // add r0,r0,r1 ; sltu r1,r0,r1 ; add r0,r0,r2 ; sltu r2,r0,r2 ; or r1,r1,r2
-  template <class M>
-  std::optional<Instruction> fuse_adc(M& memory, std::uint64_t pc, const Instruction& h) const {
-    using registers::ZERO;
-    if (h.rd != h.rs1 || h.rs1 == h.rs2) return std::nullopt;
-    std::uint64_t at = pc + h.length;
-    auto next = decode_raw(memory, at);
-    if (!next.ok() || next->op != Opcode::SLTU) return std::nullopt;
-    const Instruction n = *next;
-    if (n.rd != h.rs2 || h.rs2 != n.rs2 || n.rs1 != h.rs1) return std::nullopt;
-    at += n.length;
-    auto neck_r = decode_raw(memory, at);
-    if (!neck_r.ok() || neck_r->op != Opcode::ADD) return std::nullopt;
-    const Instruction k = *neck_r;
-    if (k.rd != k.rs1 || k.rs1 != n.rs1 || k.rs2 == h.rs1 || k.rs2 == h.rs2) return std::nullopt;
-    at += k.length;
-    auto body_r = decode_raw(memory, at);
-    if (!body_r.ok() || body_r->op != Opcode::SLTU) return std::nullopt;
-    const Instruction b = *body_r;
-    if (b.rd != b.rs2 || b.rs2 != k.rs2 || b.rs1 != k.rs1) return std::nullopt;
-    at += b.length;
-    auto tail_r = decode_raw(memory, at);
-    if (!tail_r.ok() || tail_r->op != Opcode::OR) return std::nullopt;
-    const Instruction t = *tail_r;
-    if (t.rd != t.rs1 || t.rs1 != h.rs2 || t.rs2 != b.rs2) return std::nullopt;
-    if (h.rd == ZERO || n.rd == ZERO || b.rd == ZERO) return std::nullopt;
-    Instruction f = detail::make_r(Opcode::ADC, h.rd, n.rd, b.rd);
-    f.length = fused_length(h.length + n.length + k.length + b.length + t.length);
-    return f;
-  }
-
-  // sub r1,r0,r1 ; sltu r3,r0,? ; sub r0,r1,r2 ; sltu r2,r1,r0 ; or r1,r2,r3
-  template <class M>
-  std::optional<Instruction> fuse_sbb(M& memory, std::uint64_t pc, const Instruction& h) const {
-    using registers::ZERO;
-    if (h.rd != h.rs2 || h.rs1 == h.rs2) return std::nullopt;
-    std::uint64_t at = pc + h.length;
-    auto next = decode_raw(memory, at);
-    if (!next.ok() || next->op != Opcode::SLTU) return std::nullopt;
-    const Instruction n = *next;
-    // ckb-vm 0.24 compares the sltu's rs2 with itself here (always equal), so
-    // the sltu's second operand is not constrained. Consensus keeps it.
-    if (n.rd == h.rs1 || n.rd == h.rs2 || n.rs1 != h.rs1) return std::nullopt;
-    at += n.length;
-    auto neck_r = decode_raw(memory, at);
-    if (!neck_r.ok() || neck_r->op != Opcode::SUB) return std::nullopt;
-    const Instruction k = *neck_r;
-    if (k.rd != h.rs1 || k.rs1 != h.rs2 || k.rs2 == h.rs1 || k.rs2 == h.rs2 || k.rs2 == n.rd) return std::nullopt;
-    at += k.length;
-    auto body_r = decode_raw(memory, at);
-    if (!body_r.ok() || body_r->op != Opcode::SLTU) return std::nullopt;
-    const Instruction b = *body_r;
-    if (b.rd != k.rs2 || b.rs1 != h.rs2 || b.rs2 != h.rs1) return std::nullopt;
-    at += b.length;
-    auto tail_r = decode_raw(memory, at);
-    if (!tail_r.ok() || tail_r->op != Opcode::OR) return std::nullopt;
-    const Instruction t = *tail_r;
-    if (t.rd != h.rd || t.rs1 != k.rs2 || t.rs2 != n.rd) return std::nullopt;
-    if (h.rs1 == ZERO || h.rs2 == ZERO || k.rs2 == ZERO || n.rd == ZERO) return std::nullopt;
-    Instruction f = detail::make_r(Opcode::SBB, h.rs1, h.rs2, k.rs2);
-    f.rs3 = n.rd;
-    f.length = fused_length(h.length + n.length + k.length + b.length + t.length);
-    return f;
-  }
-
-  // VERSION2: three-instruction add-with-carry-out forms (RFC 0049; the
-  // decoder, not the RFC text, is the authority for ADD3B/ADD3C).
-  template <class M>
-  std::optional<Instruction> fuse_add3(M& memory, std::uint64_t pc, const Instruction& i0) const {
-    using registers::ZERO;
-    std::uint64_t at = pc + i0.length;
-    auto r1 = decode_raw(memory, at);
-    if (!r1.ok() || r1->op != Opcode::SLTU) return std::nullopt;
-    const Instruction i1 = *r1;
-    at += i1.length;
-    auto r2 = decode_raw(memory, at);
-    if (!r2.ok() || r2->op != Opcode::ADD) return std::nullopt;
-    const Instruction i2 = *r2;
-    const auto len = fused_length(i0.length + i1.length + i2.length);
-    auto r5 = [&](Opcode op, unsigned a, unsigned b, unsigned c, unsigned d, unsigned e) {
-      Instruction f = detail::make_r(op, a, b, c);
-      f.rs3 = static_cast<std::uint8_t>(d);
-      f.rs4 = static_cast<std::uint8_t>(e);
-      f.length = len;
-      return f;
-    };
-    {
-      // add r0,r1,r0 ; sltu r2,r0,r1 ; add r3,r2,r4
-      unsigned r0 = i0.rd, rr1 = i0.rs1, rr2 = i1.rd, r3 = i2.rd, r4 = i2.rs2;
-      if (i0.rs2 == r0 && i1.rs1 == r0 && i1.rs2 == rr1 && i2.rs1 == rr2 && r0 != rr1 && r0 != r4 &&
-          rr2 != r4 && r0 != ZERO && rr2 != ZERO)
-        return r5(Opcode::ADD3A, r0, rr1, rr2, r3, r4);
-    }
-    {
-      // add r0,r1,r2 ; sltu r1,r0,r1 ; add r3,r1,r4
-      unsigned r0 = i0.rd, rr1 = i0.rs1, rr2 = i0.rs2, r3 = i2.rd, r4 = i2.rs2;
-      if (i1.rd == rr1 && i1.rs1 == r0 && i1.rs2 == rr1 && i2.rs1 == rr1 && r0 != rr1 && r0 != r4 &&
-          rr1 != r4 && r0 != ZERO && rr1 != ZERO)
-        return r5(Opcode::ADD3B, r0, rr1, rr2, r3, r4);
-    }
-    {
-      // add r0,r1,r2 ; sltu r3,r0,r1 ; add r3,r3,r4
-      unsigned r0 = i0.rd, rr1 = i0.rs1, rr2 = i0.rs2, r3 = i1.rd, r4 = i2.rs2;
-      if (i1.rs1 == r0 && i1.rs2 == rr1 && i2.rd == r3 && i2.rs1 == r3 && r0 != rr1 && r0 != r4 &&
-          r3 != r4 && r0 != ZERO && r3 != ZERO)
-        return r5(Opcode::ADD3C, r0, rr1, rr2, r3, r4);
-    }
-    return std::nullopt;
-  }
-
-  // VERSION2: add r0,r1,r2 (or add r0,r2,r1) ; sltu r3,r0,r1
-  template <class M>
-  std::optional<Instruction> fuse_adcs(M& memory, std::uint64_t pc, const Instruction& head) const {
-    using registers::ZERO;
-    Instruction i0 = head;
-    if (i0.rd == i0.rs1 && i0.rd != i0.rs2) std::swap(i0.rs1, i0.rs2);
-    auto r1 = decode_raw(memory, pc + i0.length);
-    if (!r1.ok() || r1->op != Opcode::SLTU) return std::nullopt;
-    const Instruction i1 = *r1;
-    if (i1.rs1 == i0.rd && i1.rs2 == i0.rs1 && i0.rd != i0.rs1 && i0.rd != ZERO) {
-      Instruction f = detail::make_r(Opcode::ADCS, i0.rd, i0.rs1, i0.rs2);
-      f.rs3 = i1.rd;
-      f.length = fused_length(i0.length + i1.length);
-      return f;
-    }
-    return std::nullopt;
-  }
-
+ private:
   std::uint8_t isa_;
   std::uint32_t version_;
   bool mop_;
+};
+
+// A decoder with a cost function, for tools that decode outside the engine
+// (tracers, disassemblers, models of ckb-vm engines): decode() returns the
+// instruction with its cycles filled in. It keeps no cache.
+class Decoder {
+ public:
+  Decoder(std::uint8_t isa, std::uint32_t version, InstructionCycleFunc cost = zero_cycles)
+      : inner_(isa, version), cost_(cost) {}
+
+  std::uint8_t isa() const noexcept { return inner_.isa(); }
+  std::uint32_t version() const noexcept { return inner_.version(); }
+
+  // Kept for callers written against the cached decoder; there is nothing to drop.
+  void reset_cache() noexcept {}
+
+  // Decoded (and, with MOP, fused) instruction at pc, with its cycle cost.
+  template <class M>
+  Result<Instruction> decode(M& memory, std::uint64_t pc) const {
+    auto r = inner_.decode(memory, pc);
+    if (r.ok()) r->cycles = cycles_field(cost_(*r));
+    return r;
+  }
+
+  // Cycles of a decoded instruction. Costs too large for the record's field
+  // are marked and recomputed here (only absurd cost functions hit this).
+  std::uint64_t cycles_of(const Instruction& i) const {
+    if (i.cycles != COST_NOT_CACHED) [[likely]] return i.cycles;
+    return cost_(i);
+  }
+
+  template <class M>
+  Result<Instruction> decode_raw(M& memory, std::uint64_t pc) const {
+    return inner_.decode_raw(memory, pc);
+  }
+
+  // The value an Instruction's cycles field holds for a cost: the cost, or
+  // COST_NOT_CACHED when it does not fit (then cycles_of calls the function).
+  static constexpr std::uint32_t COST_NOT_CACHED = ~std::uint32_t{0};
+  static constexpr std::uint32_t cycles_field(std::uint64_t c) noexcept {
+    return c < COST_NOT_CACHED ? static_cast<std::uint32_t>(c) : COST_NOT_CACHED;
+  }
+
+ private:
+  InstructionDecoder inner_;
   InstructionCycleFunc cost_;
-  detail::ZeroedBuffer cache_;  // allocated on first decode(); large, so mapped lazily by the OS
 };
 
 }  // namespace CKB_VM_NAMESPACE

@@ -15,18 +15,20 @@
 
 #include <array>
 #include <atomic>
+#include <cstring>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "constants.hpp"
 #include "cost_model.hpp"
 #include "decoder.hpp"
-#include "detail/block_cache.hpp"
+#include "detail/code_cache.hpp"
 #include "detail/interpreter.hpp"
 #include "elf.hpp"
 #include "error.hpp"
@@ -240,6 +242,32 @@ class DefaultCoreMachine : public SupportMachineMixin<DefaultCoreMachine<Mem>> {
 
 static_assert(SupportMachine<DefaultCoreMachine<>>);
 
+// What DefaultMachine's engine (run(), step(), execute()) needs from its core
+// beyond SupportMachine: the raw register file with the write sink (x0..x31
+// then slot 32, which instructions whose destination is x0 write), next_pc()
+// (where an ecall/ebreak handler left pc), and memory with the execute_load
+// fetches the decoder uses.
+template <class C>
+concept ExecutionCore = SupportMachine<C> && requires(C& m, const C& cm) {
+  { m.regs() } -> std::same_as<std::uint64_t*>;  // RISCV_GENERAL_REGISTER_NUMBER + 1 slots
+  { cm.next_pc() } -> std::convertible_to<std::uint64_t>;
+};
+
+static_assert(ExecutionCore<DefaultCoreMachine<>>);
+
+// One executed block as DefaultMachine::run_observed reports it (see there).
+struct BlockEvent {
+  std::uint64_t pc = 0;        // address of the first executed instruction
+  std::uint64_t last_pc = 0;   // address of the last executed instruction
+  std::uint64_t next_pc = 0;   // pc after it: the jump target, the fall-through, or where an error left pc
+  std::uint64_t cycles = 0;    // cycles charged for these instructions
+  std::uint32_t instructions = 0;  // instructions executed (a fused op counts once, as in step())
+  Instruction last;            // the last executed instruction, as Decoder::decode returns it
+};
+
+// The observer of a plain run(): nothing is reported, nothing is compiled in.
+struct NoBlockObserver {};
+
 // A pause flag shared between the running machine and other threads.
 class Pause {
  public:
@@ -277,6 +305,8 @@ class Debugger {
 
 template <SupportMachine Core = DefaultCoreMachine<>>
 class DefaultMachine {
+  static_assert(ExecutionCore<Core>, "DefaultMachine's core needs regs() with the sink slot and next_pc()");
+
  public:
   using memory_type = typename Core::memory_type;
   using core_type = Core;
@@ -285,7 +315,7 @@ class DefaultMachine {
                           std::vector<std::unique_ptr<Syscalls<Core>>> syscalls = {},
                           std::unique_ptr<Debugger<Core>> debugger = {}, Pause pause = {})
       : inner_(std::move(core)), cost_(cost), syscalls_(std::move(syscalls)), debugger_(std::move(debugger)),
-        pause_(std::move(pause)), decoder_(inner_.isa(), inner_.version(), cost) {}
+        pause_(std::move(pause)), decoder_(inner_.isa(), inner_.version()) {}
 
   // ---- CoreMachine / SupportMachine (forwarded to the core)
   std::uint64_t pc() const noexcept { return inner_.pc(); }
@@ -323,7 +353,6 @@ class DefaultMachine {
   void set_pause(Pause p) { pause_ = std::move(p); }
   std::int8_t exit_code() const noexcept { return exit_code_; }
   InstructionCycleFunc instruction_cycle_func() const noexcept { return cost_; }
-  const Decoder& decoder() const noexcept { return decoder_; }
 
   // ---- Machine
   Status ecall() {
@@ -387,31 +416,69 @@ class DefaultMachine {
   // charged up front when the whole block fits under max_cycles, and runs a
   // block instruction by instruction (charge, execute) otherwise.
   Result<std::int8_t> run() {
+    NoBlockObserver none;
+    return run_observed(none);
+  }
+
+  // run() reporting every executed block to `obs`, for profilers and
+  // tracers that need run()'s speed rather than a step() loop:
+  //
+  //   template <class Observer> Result<std::int8_t> run_observed(Observer& obs);
+  //   obs.on_block(const BlockEvent& e)   // called once per executed block
+  //
+  // Same outcome, cycles, pc, registers and memory as run(). on_block is
+  // called after each block ran, in execution order, including a partial
+  // block: one that stopped at an error (the failing instruction counts as
+  // executed and its cycles as charged, as in the plain loop; e.next_pc is
+  // where the error left pc), at the cycle limit (only the instructions
+  // that were charged and executed; none: no call) or before a pause. A
+  // block whose cycles do not fit under max_cycles, and a VERSION0/1 aliased
+  // trace, run one instruction at a time and are still reported as one
+  // event. The sum of e.instructions / e.cycles over a run equals the number
+  // of step() calls / the cycles a step() loop charges. e.last is the last
+  // executed instruction as Decoder::decode returns it (architectural
+  // registers and pc-relative immediates), e.last_pc its address and
+  // e.next_pc the pc after it; a call or return is visible there (JAL/JALR
+  // with rd == ra, FAR_JUMP_*, JALR with rs1 == ra). With NoBlockObserver
+  // (what run() passes) the observer code is not compiled at all, so run()
+  // is the plain loop.
+  template <class Observer>
+  Result<std::int8_t> run_observed(Observer& obs) {
     if ((inner_.isa() & ISA_MOP) != 0 && inner_.version() == VERSION0) return ErrorCode::InvalidVersion;
     inner_.set_running(true);
     // Chosen once per run, never tested per block.
-    return inner_.version() < VERSION2 ? run_loop<true>() : run_loop<false>();
+    return inner_.version() < VERSION2 ? run_loop<true>(obs) : run_loop<false>(obs);
+  }
+
+  // Adds n cycles: CyclesOverflow when the total wraps, CyclesExceeded when it
+  // passes max_cycles (nothing is charged then). The one cycle test of the
+  // engine: step(), block entry and stepwise blocks call it, and chaining
+  // inside execute_trace applies it in the equivalent form
+  // `n <= max_cycles - cycles` to its running budget.
+  Status charge(std::uint64_t n) {
+    const std::uint64_t c = inner_.cycles();
+    const std::uint64_t sum = c + n;
+    if (sum < c) [[unlikely]] return ErrorCode::CyclesOverflow;
+    if (sum > inner_.max_cycles()) [[unlikely]] return ErrorCode::CyclesExceeded;
+    inner_.set_cycles(sum);
+    return {};
   }
 
   // Decodes, charges and executes one instruction: the reference step of
-  // ckb-vm's plain DefaultMachine::run loop.
+  // ckb-vm's plain DefaultMachine::run loop. The instruction comes from the
+  // code cache (building the block at pc when nothing covers pc yet).
   Status step() {
     // A host loop of step() calls (tracers, debuggers) must not decode a
     // program that a syscall (exec) replaced.
     drop_caches_after_reset();
-    auto inst = decoder_.decode(inner_.memory(), inner_.pc());
-    if (!inst.ok()) [[unlikely]] return inst.error();
-    auto charged = inner_.add_cycles(decoder_.cycles_of(*inst));
-    if (!charged.ok()) [[unlikely]] return charged;
-    Instruction trace[2] = {detail::prepare_for_execution(*inst), Instruction{}};
-    trace[1].op = Opcode::TRACE_END;
-    std::uint64_t pc = inner_.pc();
-    detail::link_trace(trace, pc);
-    const Instruction* failed = detail::execute_trace(trace, *this, pc, fault_);
-    inner_.update_pc(pc);
-    inner_.commit_pc();
-    if (failed != nullptr) [[unlikely]] return fault_;
-    return {};
+    const std::uint64_t pc = inner_.pc();
+    const Instruction* rec = code_.record(pc);
+    if (rec == nullptr) [[unlikely]] {
+      rec = code_.build(inner_.memory(), pc, decoder_, cost_);
+      if (rec == nullptr) [[unlikely]] return decoder_.decode(inner_.memory(), pc).error();
+    }
+    CKB_VM_TRY(charge(cycles_of(*rec, pc)));
+    return run_record(*rec, pc);
   }
 
   // Executes one decoded instruction (as a Decoder returns it; cycles are not
@@ -471,14 +538,10 @@ class DefaultMachine {
       }
       default: {
         // Everything else ignores pc: run it as a one-instruction trace.
-        Instruction trace[2] = {detail::prepare_for_execution(inst), Instruction{}};
-        trace[1].op = Opcode::TRACE_END;
-        std::uint64_t ignored = 0;
-        const Instruction* failed = detail::execute_trace(trace, *this, ignored, fault_);
+        const Status r = run_record(detail::prepare_for_execution(inst), pc);
         inner_.update_pc(next);
         inner_.commit_pc();
-        if (failed != nullptr) [[unlikely]] return fault_;
-        return {};
+        return r;
       }
     }
     inner_.update_pc(target);
@@ -490,25 +553,71 @@ class DefaultMachine {
   // Everything decoded from memory is stale once the machine was reset.
   void drop_caches_after_reset() {
     if (inner_.reset_signal()) [[unlikely]] {
-      decoder_.reset_cache();
-      blocks_.clear();
+      code_.clear();
       traces_.clear();
     }
   }
 
-  // Block for pc, decoding it on first use; nullptr when pc is outside
-  // memory or not even its first instruction decodes (step() then reports
-  // the error).
-  const detail::Block* find_block(std::uint64_t pc) {
-    if (pc >= inner_.memory().memory_size()) [[unlikely]] return nullptr;
-    if (const detail::Block* b = blocks_.find(pc)) [[likely]] return b;
-    return blocks_.build(pc, [&](std::uint64_t at) { return decoder_.decode(inner_.memory(), at); });
+  // Cycles of a cached record at pc (a cost too large for the record is
+  // recomputed from the decoded form).
+  std::uint64_t cycles_of(const Instruction& rec, std::uint64_t pc) const {
+    if (rec.cycles != Decoder::COST_NOT_CACHED) [[likely]] return rec.cycles;
+    return cost_(detail::unlink(rec, pc));
+  }
+
+  // Runs one prepared, linked record (as the code cache holds it for pc) as
+  // a one-instruction trace, through the run loop's instantiation of the
+  // interpreter with chaining switched off, and moves pc on.
+  Status run_record(const Instruction& rec, std::uint64_t pc) {
+    Instruction trace[3] = {rec, Instruction{}, Instruction{}};
+    trace[1].op = Opcode::TRACE_END;
+    trace[1].length = 0;
+    trace[1].imm = static_cast<std::int32_t>(pc + rec.length);
+    detail::clear_link_record(&trace[2]);
+    NoBlockObserver none;
+    static const detail::CodeCache nothing;
+    Chainer<false, NoBlockObserver> once{inner_.cycles(), inner_.max_cycles(), pause_.raw(), this, &none, pc, trace,
+                                         nullptr, &nothing};
+    // `next`: the target, the fall-through, ecall's next_pc, or after a fault.
+    std::uint64_t next = pc;
+    const Instruction* failed = detail::execute_trace(trace, *this, next, fault_, once);
+    inner_.update_pc(next);
+    inner_.commit_pc();
+    if (failed != nullptr) [[unlikely]] return fault_;
+    return {};
+  }
+
+  // Code of the block at pc, decoding it on first use; nullptr when pc is
+  // outside memory or not even its first instruction decodes (step() then
+  // reports the error).
+  const Instruction* find_block(std::uint64_t pc) {
+    if (const Instruction* b = code_.find(pc)) [[likely]] return b;
+    return code_.build(inner_.memory(), pc, decoder_, cost_);
+  }
+
+  template <class Obs>
+  static constexpr bool kObserved = !std::is_same_v<Obs, NoBlockObserver>;
+
+  // Reports the block whose code starts at `code` (entered at pc), run up to
+  // and including `last` (a TRACE_END means through its final instruction).
+  template <class Obs>
+  static void report_block(Obs& obs, std::uint64_t pc, const Instruction* code, const Instruction* last,
+                           std::uint64_t next_pc, std::uint64_t cycles) {
+    if (last->op == Opcode::TRACE_END) --last;
+    BlockEvent e;
+    e.pc = pc;
+    e.instructions = static_cast<std::uint32_t>(last - code + 1);
+    e.cycles = cycles;
+    e.last_pc = detail::pc_after(last) - last->length;
+    e.next_pc = next_pc;
+    e.last = detail::unlink(*last, e.last_pc);
+    obs.on_block(static_cast<const BlockEvent&>(e));
   }
 
   // TraceAlias: VERSION0/1, where ckb-vm's trace caches match pc on its low
-  // 32 bits (see detail::TraceSlots).
-  template <bool TraceAlias>
-  Result<std::int8_t> run_loop() {
+  // 32 bits (see detail::TraceSlots). Obs: NoBlockObserver for run().
+  template <bool TraceAlias, class Obs>
+  Result<std::int8_t> run_loop(Obs& obs) {
     while (inner_.running()) {
       if (pause_.has_interrupted()) [[unlikely]] {
         pause_.free();
@@ -516,14 +625,14 @@ class DefaultMachine {
       }
       drop_caches_after_reset();
       const std::uint64_t entry = inner_.pc();
-      const detail::Block* block = find_block(entry);
-      if (block == nullptr) [[unlikely]] {
+      const Instruction* code = find_block(entry);
+      if (code == nullptr) [[unlikely]] {
         if constexpr (TraceAlias) {
           if (entry > 0xffffffffu) {
             if (auto low = traces_.aliased(entry)) {
               // ckb-vm runs the trace cached for the low address here.
-              if (const detail::Block* cached = blocks_.find(*low)) {
-                CKB_VM_TRY(run_block_stepwise(*cached));
+              if (const Instruction* cached = code_.find(*low)) {
+                CKB_VM_TRY(run_block_stepwise(cached, *low, obs));
                 continue;
               }
             }
@@ -536,24 +645,22 @@ class DefaultMachine {
         continue;
       }
       if constexpr (TraceAlias) traces_.record(entry);
-      const std::uint64_t before = inner_.cycles();
-      const std::uint64_t after = before + block->cycles;
-      if (after < before || after > inner_.max_cycles()) [[unlikely]] {
+      const std::uint64_t cost = detail::block_cycles(code);
+      if (cost == detail::CodeCache::STEP_ONLY || !charge(cost).ok()) [[unlikely]] {
         // The limit (or an overflow) falls inside this block: charge and run
         // one instruction at a time, as every ckb-vm engine does, so the
         // error surfaces exactly where the plain loop reports it.
-        CKB_VM_TRY(run_block_stepwise(*block));
+        CKB_VM_TRY(run_block_stepwise(code, entry, obs));
         continue;
       }
-      inner_.set_cycles(after);
-      std::uint64_t pc = block->pc;
-      const Instruction* code = block->code;
+      const std::uint64_t after = inner_.cycles();
+      std::uint64_t pc = entry;
       // Chain straight into the next block while it is cached, the pause
       // flag is clear and it fits the cycle budget; anything unusual goes
       // back through this loop. (ecall/ebreak always leave the trace, so
       // running and reset_signal, which only host code changes, are checked
       // by the loop above.)
-      Chainer<TraceAlias> chain{after, inner_.max_cycles(), pause_.raw(), this};
+      Chainer<TraceAlias, Obs> chain{after, inner_.max_cycles(), pause_.raw(), this, &obs, pc, code, nullptr, &code_};
       const Instruction* failed = detail::execute_trace(code, *this, pc, fault_, chain);
       inner_.update_pc(pc);
       inner_.commit_pc();
@@ -562,44 +669,81 @@ class DefaultMachine {
         std::uint64_t unexecuted = 0;
         for (const Instruction* r = failed + 1; r->op != Opcode::TRACE_END; ++r) unexecuted += r->cycles;
         inner_.set_cycles(inner_.cycles() - unexecuted);
+        if constexpr (kObserved<Obs>)
+          report_block(obs, chain.cur_pc, chain.cur_code, failed, pc, detail::block_cycles(chain.cur_code) - unexecuted);
         return fault_;
       }
+      if constexpr (kObserved<Obs>)
+        report_block(obs, chain.cur_pc, chain.cur_code, chain.last, pc, detail::block_cycles(chain.cur_code));
     }
     return exit_code_;
   }
 
   // The run loop's chaining policy for detail::execute_trace.
-  template <bool TraceAlias>
+  template <bool TraceAlias, class Obs>
   struct Chainer {
     static constexpr bool kLinked = true;
     std::uint64_t cycles;
     std::uint64_t max_cycles;
     const std::atomic<std::uint8_t>* pause;
     DefaultMachine* self;
+    Obs* obs;
+    // Observed runs only: the block running now and the record it was left by.
+    std::uint64_t cur_pc;
+    const Instruction* cur_code;
+    const Instruction* last;
+    // Where chaining finds blocks: the machine's code cache, or an empty one
+    // to run a single trace (step(), execute()).
+    const detail::CodeCache* cache;
 
-    const Instruction* lookup(std::uint64_t pc) const {
-      const detail::Block* b = self->blocks_.find(pc);
-      return b != nullptr ? b->code : nullptr;
-    }
-    void entered(std::uint64_t pc) const {
+    const Instruction* lookup(std::uint64_t pc) const { return cache->find(pc); }
+    void entered(std::uint64_t pc, const Instruction* code, const Instruction* from) {
       if constexpr (TraceAlias) self->traces_.record(pc);
+      if constexpr (kObserved<Obs>) {
+        report_block(*obs, cur_pc, cur_code, from, pc, detail::block_cycles(cur_code));
+        cur_pc = pc;
+        cur_code = code;
+      } else {
+        (void)code, (void)from;
+      }
+    }
+    void left(const Instruction* from) {
+      if constexpr (kObserved<Obs>) last = from;
+      else (void)from;
     }
     void commit_cycles(std::uint64_t c) const { self->inner_.set_cycles(c); }
   };
 
-  // Runs the instructions of `block` one at a time from pc() (the block's own
-  // pc, or an address aliasing it): charge, then execute, as ckb-vm's trace
-  // engines do. Stops after the block's last instruction or at an error.
-  Status run_block_stepwise(const detail::Block& block) {
-    std::uint64_t at = block.pc;
-    for (std::uint32_t i = 0; i < block.count; ++i) {
-      auto inst = decoder_.decode(inner_.memory(), at);
-      if (!inst.ok()) [[unlikely]] return inst.error();
-      CKB_VM_TRY(inner_.add_cycles(decoder_.cycles_of(*inst)));
-      CKB_VM_TRY(execute(*inst));
-      at += inst->length;
+  // Runs the instructions of the block `code` (built at block_pc) one at a
+  // time from pc() (block_pc, or an address aliasing it): charge, then
+  // execute, as ckb-vm's trace engines do. Stops after the block's last
+  // instruction or at an error.
+  template <class Obs>
+  Status run_block_stepwise(const Instruction* code, std::uint64_t block_pc, Obs& obs) {
+    std::uint64_t at = block_pc;
+    [[maybe_unused]] BlockEvent e;
+    if constexpr (kObserved<Obs>) e.pc = inner_.pc();
+    Status result;
+    const std::uint32_t count = detail::block_count(code);
+    for (std::uint32_t i = 0; i < count; ++i) {
+      const Instruction inst = detail::unlink(code[i], at);
+      const std::uint64_t cost = cycles_of(code[i], at);
+      result = charge(cost);
+      if (!result.ok()) [[unlikely]] break;
+      if constexpr (kObserved<Obs>) {
+        e.last_pc = inner_.pc();
+        e.last = inst;
+        e.cycles += cost;
+        ++e.instructions;
+      }
+      result = execute(inst);
+      if constexpr (kObserved<Obs>) e.next_pc = inner_.pc();
+      if (!result.ok()) [[unlikely]] break;
+      at += inst.length;
     }
-    return {};
+    if constexpr (kObserved<Obs>)
+      if (e.instructions != 0) obs.on_block(static_cast<const BlockEvent&>(e));
+    return result;
   }
 
   Result<std::uint64_t> finish_load(std::uint64_t elf_bytes, std::span<const Bytes> args) {
@@ -619,8 +763,8 @@ class DefaultMachine {
   std::vector<std::unique_ptr<Syscalls<Core>>> syscalls_;
   std::unique_ptr<Debugger<Core>> debugger_;
   Pause pause_;
-  Decoder decoder_;
-  detail::BlockCache blocks_{inner_.version() < VERSION2};
+  InstructionDecoder decoder_;
+  detail::CodeCache code_{inner_.version() < VERSION2};
   detail::TraceSlots traces_;
   Error fault_{};
   std::int8_t exit_code_ = 0;

@@ -260,6 +260,11 @@ constexpr bool ends_trace(const Instruction& in, std::uint64_t pc) noexcept {
   return in.op == Opcode::AUIPC && !fits_i32(static_cast<std::int64_t>(pc) + in.imm);
 }
 
+// Marks link_trace leaves in Instruction::reserved when it rewrites an op, so
+// unlink() can give back the decoded form.
+inline constexpr std::uint8_t kFoldedAuipc = 1;
+inline constexpr std::uint8_t kFoldedFarJumpRel = 2;
+
 // Turns a decoded run of instructions starting at `pc` (ending with a
 // TRACE_END slot) into the form execute_trace runs: pc-relative immediates
 // become absolute addresses, AUIPC becomes a constant load, and TRACE_END
@@ -276,6 +281,7 @@ inline void link_trace(Instruction* code, std::uint64_t pc) noexcept {
         if (fits_i32(here + in->imm)) {
           in->op = Opcode::CUSTOM_LOAD_IMM;
           in->imm = static_cast<std::int32_t>(here + in->imm);
+          in->reserved = kFoldedAuipc;
         }
         break;
       case Opcode::BEQ: case Opcode::BNE: case Opcode::BLT: case Opcode::BGE: case Opcode::BLTU:
@@ -286,6 +292,7 @@ inline void link_trace(Instruction* code, std::uint64_t pc) noexcept {
         if (fits_i32(here + in->imm)) {
           in->op = Opcode::FAR_JUMP_ABS;
           in->imm = static_cast<std::int32_t>(here + in->imm);
+          in->reserved = kFoldedFarJumpRel;
         }
         break;
       default:
@@ -293,6 +300,33 @@ inline void link_trace(Instruction* code, std::uint64_t pc) noexcept {
     }
     pc += in->length;
   }
+}
+
+// The decoded form (as the decoder returns it, cycles kept) of a linked,
+// prepared record that sits at `pc`: undoes prepare_for_execution's sink
+// redirection and link_trace's absolute immediates and folds.
+constexpr Instruction unlink(Instruction in, std::uint64_t pc) noexcept {
+  const auto rel = [&](std::int32_t abs) {
+    return static_cast<std::int32_t>(static_cast<std::uint32_t>(abs) - static_cast<std::uint32_t>(pc));
+  };
+  switch (in.op) {
+    case Opcode::BEQ: case Opcode::BNE: case Opcode::BLT: case Opcode::BGE: case Opcode::BLTU:
+    case Opcode::BGEU: case Opcode::JAL:
+      in.imm = rel(in.imm);
+      break;
+    case Opcode::CUSTOM_LOAD_IMM:
+      if (in.reserved == kFoldedAuipc) in.op = Opcode::AUIPC, in.imm = rel(in.imm);
+      break;
+    case Opcode::FAR_JUMP_ABS:
+      if (in.reserved == kFoldedFarJumpRel) in.op = Opcode::FAR_JUMP_REL, in.imm = rel(in.imm);
+      break;
+    default:
+      break;
+  }
+  in.reserved = 0;
+  if (in.rd == SINK_REGISTER) in.rd = 0;
+  if (in.rs3 == SINK_REGISTER) in.rs3 = 0;
+  return in;
 }
 
 // pc just after `in`, recovered from the trace end (fault path only).
@@ -320,6 +354,20 @@ inline std::uint64_t block_cycles(const Instruction* code) noexcept {
 inline void set_block_cycles(Instruction* header, std::uint64_t c) noexcept {
   std::memcpy(reinterpret_cast<unsigned char*>(header) + kHeaderCyclesOffset, &c, sizeof c);
 }
+// What an unlinked cell points at: a block header whose cost is UINT64_MAX
+// (no budget reaches it, see execute_trace) and an empty block.
+inline constexpr Instruction kUnlinkedBlock[2] = {
+    Instruction{.op = Opcode::TRACE_END, .imm = -1, .cycles = ~std::uint32_t{0}},
+    Instruction{.op = Opcode::TRACE_END, .length = 0}};
+constexpr const Instruction* unlinked_code() noexcept { return &kUnlinkedBlock[1]; }
+// Fills a link record with unlinked cells.
+inline void clear_link_record(Instruction* cell) noexcept {
+  const Instruction* u = unlinked_code();
+  std::memcpy(reinterpret_cast<unsigned char*>(cell), &u, sizeof u);
+  std::memcpy(reinterpret_cast<unsigned char*>(cell) + 8, &u, sizeof u);
+}
+static_assert(sizeof(const Instruction*) == 8, "link records hold two 8-byte cells");
+
 template <class T>
 inline T link_get(const Instruction* cell, unsigned k) noexcept {
   static_assert(sizeof(T) == 8);
@@ -336,9 +384,13 @@ inline void link_set(const Instruction* cell, unsigned k, T v) noexcept {
 // Stops after the first trace. A chaining policy (the run loop's) instead
 // declares kLinked = true and provides: cycles / max_cycles (the machine's,
 // copied at entry), pause (the pause flag), lookup(pc) (a cached block's
-// code or nullptr), entered(pc) (a chained block is about to run) and
-// commit_cycles(c) (write the running total back to the machine; called
-// before every exit and before ecall/ebreak).
+// code or nullptr), entered(pc, code, from) (the block `code` at pc is about
+// to run, entered from the instruction record `from` of the block being
+// left: its control transfer, or its TRACE_END on a fall-through),
+// left(from) (the trace is left successfully after `from`, same convention)
+// and commit_cycles(c) (write the running total back to the machine; called
+// before every exit and before ecall/ebreak). entered/left exist for
+// observers (DefaultMachine::run_observed); the plain run loop's are empty.
 struct NoChaining {
   static constexpr bool kLinked = false;
 };
@@ -356,10 +408,18 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
   // `budget` is max_cycles - cycles (the caller guarantees cycles <=
   // max_cycles): a block of cost c fits when c <= budget, which is exactly
   // "cycles + c neither overflows nor exceeds max_cycles".
+  // A step-only block's cost is UINT64_MAX, so the budget is kept below it
+  // (only cycles 0 with max_cycles UINT64_MAX would reach it); the policy's
+  // max_cycles is lowered to match, since totals are committed as
+  // max_cycles - budget.
   [[maybe_unused]] u64 budget = 0;
   [[maybe_unused]] const std::atomic<std::uint8_t>* pause = nullptr;
   if constexpr (kLinked) {
     budget = next.max_cycles - next.cycles;
+    if (budget == ~u64{0}) [[unlikely]] {
+      budget = ~u64{0} - 1;
+      next.max_cycles = next.cycles + budget;
+    }
     pause = next.pause;
   }
   u64 chain_pc = 0;  // where the trace being left continues
@@ -399,18 +459,15 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
     ++in;             \
     CKB_VM_DISPATCH(); \
   } while (0)
-#define CKB_VM_NEXT_W() CKB_VM_NEXT()
-#define CKB_VM_DISPATCH_OR_CONTINUE CKB_VM_DISPATCH()
   CKB_VM_DISPATCH();
 #else
 #define CKB_VM_OP(name) case Opcode::name:
+#define CKB_VM_DISPATCH() continue
 #define CKB_VM_NEXT() \
   {                   \
     ++in;             \
     continue;         \
   }
-#define CKB_VM_NEXT_W() CKB_VM_NEXT()
-#define CKB_VM_DISPATCH_OR_CONTINUE continue
   for (;;) {
     switch (in->op) {
 #endif
@@ -418,7 +475,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
 #define CKB_VM_ALU(name, expr) \
   CKB_VM_OP(name) {            \
     CKB_VM_RD = (expr);        \
-    CKB_VM_NEXT_W();           \
+    CKB_VM_NEXT();           \
   }
 // `fault` is filled by the checked path; then leave as CKB_VM_FAIL does.
 #define CKB_VM_FAULTED()     \
@@ -443,9 +500,9 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
     const u64 cost_ = block_cycles(nx_);                                        \
     if (cost_ > budget) [[unlikely]] goto chain_exit;                           \
     budget -= cost_;                                                            \
-    next.entered(chain_pc);                                                     \
+    next.entered(chain_pc, nx_, in);                                            \
     in = nx_;                                                                   \
-    CKB_VM_DISPATCH_OR_CONTINUE;                                                \
+    CKB_VM_DISPATCH();                                                          \
   }
 // Any target (an absolute address): look the block up.
 #define CKB_VM_CHAIN(target)                        \
@@ -457,6 +514,30 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
       goto chain_exit;                              \
     }                                               \
   }
+// Entering a block through a link cell. An unlinked cell holds
+// kUnlinked, whose cost never fits a budget, so the fast path is: poll (when
+// `poll`), load the cost, compare, enter; the cost test's slow path tells an
+// unlinked cell (look the block up, `relink`, try again) from a block that
+// does not fit (leave).
+#define CKB_VM_ENTER_LINKED(code, relink, poll)                                 \
+  {                                                                             \
+    const Instruction* nx_ = (code);                                            \
+    if ((poll) && pause->load(std::memory_order_relaxed) != 0) [[unlikely]]     \
+      goto chain_exit;                                                          \
+    u64 cost_ = block_cycles(nx_);                                              \
+    if (cost_ > budget) [[unlikely]] {                                          \
+      if (nx_ != unlinked_code()) goto chain_exit;                              \
+      nx_ = next.lookup(chain_pc);                                              \
+      if (nx_ == nullptr) goto chain_exit;                                      \
+      relink;                                                                   \
+      cost_ = block_cycles(nx_);                                                \
+      if (cost_ > budget) goto chain_exit;                                      \
+    }                                                                           \
+    budget -= cost_;                                                            \
+    next.entered(chain_pc, nx_, in);                                            \
+    in = nx_;                                                                   \
+    CKB_VM_DISPATCH();                                                          \
+  }
 // A target fixed for this instruction: cached in cell k of the link record
 // at `cell` once its block exists (blocks live until the cache is cleared).
 // `backward`: the target is below the address after this trace (it may
@@ -466,12 +547,8 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
     chain_pc = (target);                                                  \
     if constexpr (kLinked) {                                              \
       const Instruction* cell_ = (cell);                                  \
-      const Instruction* lk_ = link_get<const Instruction*>(cell_, k);    \
-      if (lk_ == nullptr) [[unlikely]] {                                  \
-        lk_ = next.lookup(chain_pc);                                      \
-        if (lk_ != nullptr) link_set(cell_, k, lk_);                      \
-      }                                                                   \
-      CKB_VM_TRY_ENTER(lk_, (backward))                                   \
+      CKB_VM_ENTER_LINKED(link_get<const Instruction*>(cell_, k),         \
+                          link_set(cell_, k, nx_), (backward))            \
     } else {                                                              \
       goto chain_exit;                                                    \
     }                                                                     \
@@ -482,17 +559,10 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
     chain_pc = (target);                                                  \
     if constexpr (kLinked) {                                              \
       const Instruction* cell_ = (cell);                                  \
-      const Instruction* lk_ = nullptr;                                   \
-      if (link_get<u64>(cell_, 0) == chain_pc) [[likely]]                 \
-        lk_ = link_get<const Instruction*>(cell_, 1);                     \
-      if (lk_ == nullptr) [[unlikely]] {                                  \
-        lk_ = next.lookup(chain_pc);                                      \
-        if (lk_ != nullptr) {                                             \
-          link_set(cell_, 0, chain_pc);                                   \
-          link_set(cell_, 1, lk_);                                        \
-        }                                                                 \
-      }                                                                   \
-      CKB_VM_TRY_ENTER(lk_, true)                                         \
+      CKB_VM_ENTER_LINKED(link_get<u64>(cell_, 0) == chain_pc             \
+                              ? link_get<const Instruction*>(cell_, 1)    \
+                              : unlinked_code(),                          \
+                          (link_set(cell_, 0, chain_pc), link_set(cell_, 1, nx_)), true) \
     } else {                                                              \
       goto chain_exit;                                                    \
     }                                                                     \
@@ -507,7 +577,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
       v_ = c_.value;                                                                         \
     }                                                                                        \
     CKB_VM_RD = ext(static_cast<T>(v_));                                                     \
-    CKB_VM_NEXT_W();                                                                         \
+    CKB_VM_NEXT();                                                                         \
   }
 #define CKB_VM_LOAD(name, T, ext) CKB_VM_LOAD_AS(name, T, ext, false)
 #define CKB_VM_LOAD_V0(name, T, ext) CKB_VM_LOAD_AS(name, T, ext, true)
@@ -635,6 +705,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
     }
     // Host code ran: leave the trace so the caller re-checks running,
     // reset and pause before going on.
+    if constexpr (kLinked) next.left(in);
     return nullptr;
   }
   CKB_VM_OP(EBREAK) {
@@ -651,6 +722,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
     }
     // Host code ran: leave the trace so the caller re-checks running,
     // reset and pause before going on.
+    if constexpr (kLinked) next.left(in);
     return nullptr;
   }
 
@@ -678,7 +750,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
     if (!v_.ok()) [[unlikely]] CKB_VM_FAIL(v_.error());
     CKB_VM_RD = sext32(*v_);
     mem.set_lr(addr);
-    CKB_VM_NEXT_W();
+    CKB_VM_NEXT();
   }
   CKB_VM_OP(LR_D) {
     const u64 addr = CKB_VM_RS1;
@@ -686,7 +758,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
     if (!v_.ok()) [[unlikely]] CKB_VM_FAIL(v_.error());
     CKB_VM_RD = *v_;
     mem.set_lr(addr);
-    CKB_VM_NEXT_W();
+    CKB_VM_NEXT();
   }
   CKB_VM_OP(SC_W) {
     const u64 addr = CKB_VM_RS1, value = CKB_VM_RS2;
@@ -696,7 +768,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
     CKB_VM_CHECK(mem.store32(addr, hit ? value : *old));
     CKB_VM_RD = hit ? 0 : 1;
     mem.set_lr(~u64{0});
-    CKB_VM_NEXT_W();
+    CKB_VM_NEXT();
   }
   CKB_VM_OP(SC_D) {
     const u64 addr = CKB_VM_RS1, value = CKB_VM_RS2;
@@ -706,7 +778,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
     CKB_VM_CHECK(mem.store64(addr, hit ? value : *old));
     CKB_VM_RD = hit ? 0 : 1;
     mem.set_lr(~u64{0});
-    CKB_VM_NEXT_W();
+    CKB_VM_NEXT();
   }
 #define CKB_VM_AMO_W(name, expr)                        \
   CKB_VM_OP(name) {                                     \
@@ -799,7 +871,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
     const u64 a = CKB_VM_RS1, b = CKB_VM_RS2; \
     CKB_VM_RD = hi(a, b);                     \
     x[in->rs3] = lo;                          \
-    CKB_VM_NEXT_W();                          \
+    CKB_VM_NEXT();                          \
   }
   CKB_VM_WIDE(WIDE_MUL, mulh, a * b)
   CKB_VM_WIDE(WIDE_MULU, mulhu, a * b)
@@ -836,30 +908,30 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
     const u64 a = CKB_VM_RS1, s = a + CKB_VM_RS2;
     CKB_VM_RD = s;
     x[in->rs3] = s < a;
-    CKB_VM_NEXT_W();
+    CKB_VM_NEXT();
   }
   CKB_VM_OP(SBBS) {
     const u64 a = CKB_VM_RS1, b = CKB_VM_RS2;
     CKB_VM_RD = a - b;
     x[in->rs3] = a < b;
-    CKB_VM_NEXT_W();
+    CKB_VM_NEXT();
   }
   CKB_VM_OP(ADD3A) {
     x[in->rd] = x[in->rd] + x[in->rs1];
     x[in->rs2] = x[in->rd] < x[in->rs1];
     x[in->rs3] = x[in->rs2] + x[in->rs4];
-    CKB_VM_NEXT_W();
+    CKB_VM_NEXT();
   }
   CKB_VM_OP(ADD3B) {
     x[in->rd] = x[in->rs1] + x[in->rs2];
     x[in->rs1] = x[in->rd] < x[in->rs1];
     x[in->rs3] = x[in->rs1] + x[in->rs4];
-    CKB_VM_NEXT_W();
+    CKB_VM_NEXT();
   }
   CKB_VM_OP(ADD3C) {
     x[in->rd] = x[in->rs1] + x[in->rs2];
     x[in->rs3] = static_cast<u64>(x[in->rd] < x[in->rs1]) + x[in->rs4];
-    CKB_VM_NEXT_W();
+    CKB_VM_NEXT();
   }
 
   // The link record follows TRACE_END; cell 1 is the fall-through block.
@@ -878,6 +950,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
 #endif
 
 chain_exit:
+  if constexpr (kLinked) next.left(in);
   pc_out = chain_pc;
   CKB_VM_COMMIT_CYCLES();
   return nullptr;
@@ -890,12 +963,12 @@ chain_exit:
 #undef CKB_VM_CHECK
 #undef CKB_VM_OP
 #undef CKB_VM_DISPATCH
-#undef CKB_VM_NEXT_W
 #undef CKB_VM_NEXT
 #undef CKB_VM_CHAIN
 #undef CKB_VM_CHAIN_DIRECT
 #undef CKB_VM_CHAIN_INDIRECT
 #undef CKB_VM_TRY_ENTER
+#undef CKB_VM_ENTER_LINKED
 #undef CKB_VM_COMMIT_CYCLES
 #undef CKB_VM_ALU
 #undef CKB_VM_LOAD
@@ -904,7 +977,6 @@ chain_exit:
 #undef CKB_VM_FAULTED
 #undef CKB_VM_STORE
 #undef CKB_VM_BRANCH
-#undef CKB_VM_DISPATCH_OR_CONTINUE
 #undef CKB_VM_AMO_W
 #undef CKB_VM_AMO_D
 #undef CKB_VM_WIDE
