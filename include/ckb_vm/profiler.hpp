@@ -72,7 +72,23 @@ class CallStackProfiler {
     const std::size_t node = enter(pc, symbols_.find(pc));
     nodes_[node].cycles += cycles;
     total_ += cycles;
-    leave(node, pc, in);
+    leave(node, pc, classify(in), in.length);
+  }
+
+  // What an instruction does to the call stack (see the file comment).
+  enum class Transfer : std::uint8_t { none, call, ret, jump };
+  static Transfer classify(const Instruction& in) noexcept {
+    switch (in.op) {
+      case Opcode::FAR_JUMP_REL: case Opcode::FAR_JUMP_ABS:
+        return Transfer::call;
+      case Opcode::JAL:
+        return is_link(in.rd) ? Transfer::call : Transfer::jump;
+      case Opcode::JALR_V0: case Opcode::JALR_V1:
+        if (is_link(in.rd)) return Transfer::call;
+        return is_zero(in.rd) && is_link(in.rs1) ? Transfer::ret : Transfer::jump;
+      default:
+        return Transfer::none;
+    }
   }
 
   // A run of instructions executed in a row, the first at first_pc and the
@@ -81,10 +97,15 @@ class CallStackProfiler {
   // function_of(first_pc) (callers may cache it per block).
   void record_block(std::size_t function, std::uint64_t first_pc, std::uint64_t last_pc, std::uint64_t cycles,
                     const Instruction& last) {
+    record_block(function, first_pc, last_pc, cycles, classify(last), last.length);
+  }
+  // The same with the last instruction's classify() and length (cacheable per block).
+  void record_block(std::size_t function, std::uint64_t first_pc, std::uint64_t last_pc, std::uint64_t cycles,
+                    Transfer transfer, std::uint8_t last_length) {
     const std::size_t node = enter(first_pc, function);
     nodes_[node].cycles += cycles;
     total_ += cycles;
-    leave(node, last_pc, last);
+    leave(node, last_pc, transfer, last_length);
   }
   void record_block(std::uint64_t first_pc, std::uint64_t last_pc, std::uint64_t cycles, const Instruction& last) {
     record_block(function_of(first_pc), first_pc, last_pc, cycles, last);
@@ -178,25 +199,9 @@ class CallStackProfiler {
     std::uint64_t return_address;
     std::uint64_t call_pc;
   };
-  enum class Transfer : std::uint8_t { none, call, ret, jump };
-
   // The interpreter may hold x0 destinations in a sink slot numbered 32.
   static constexpr bool is_zero(std::uint8_t r) noexcept { return r == registers::ZERO || r >= 32; }
   static constexpr bool is_link(std::uint8_t r) noexcept { return r == registers::RA || r == 5; }
-
-  static Transfer classify(const Instruction& in) noexcept {
-    switch (in.op) {
-      case Opcode::FAR_JUMP_REL: case Opcode::FAR_JUMP_ABS:
-        return Transfer::call;
-      case Opcode::JAL:
-        return is_link(in.rd) ? Transfer::call : Transfer::jump;
-      case Opcode::JALR_V0: case Opcode::JALR_V1:
-        if (is_link(in.rd)) return Transfer::call;
-        return is_zero(in.rd) && is_link(in.rs1) ? Transfer::ret : Transfer::jump;
-      default:
-        return Transfer::none;
-    }
-  }
 
   // The stack node for code of `function` at pc, after settling a pending
   // return or jump now that its target (pc) is known.
@@ -205,19 +210,19 @@ class CallStackProfiler {
     return child(stack_.empty() ? 0 : stack_.back().node, function);
   }
 
-  void leave(std::size_t node, std::uint64_t pc, const Instruction& in) {
-    switch (classify(in)) {
+  void leave(std::size_t node, std::uint64_t pc, Transfer transfer, std::uint8_t length) {
+    switch (transfer) {
       case Transfer::none:
         return;
       case Transfer::call:
-        push(Frame{node, pc + in.length, pc});
+        push(Frame{node, pc + length, pc});
         return;
       case Transfer::ret:
         pending_ = Transfer::ret;
         return;
       case Transfer::jump:
         pending_ = Transfer::jump;
-        pending_frame_ = Frame{node, pc + in.length, pc};
+        pending_frame_ = Frame{node, pc + length, pc};
         return;
     }
   }
@@ -229,6 +234,9 @@ class CallStackProfiler {
       ++cut_frames_;
   }
 
+#if defined(__GNUC__) || defined(__clang__)
+  __attribute__((noinline))
+#endif
   void settle(std::uint64_t pc) {
     const Transfer t = pending_;
     pending_ = Transfer::none;
@@ -252,10 +260,16 @@ class CallStackProfiler {
   }
 
   std::size_t child(std::size_t parent, std::size_t function) {
-    Node& p = nodes_[parent];
+    const Node& p = nodes_[parent];
     if (p.last_function == function) [[likely]] return p.last_child;
+    return find_child(parent, function);
+  }
+#if defined(__GNUC__) || defined(__clang__)
+  __attribute__((noinline))
+#endif
+  std::size_t find_child(std::size_t parent, std::size_t function) {
     std::size_t found = 0;
-    for (const auto& [f, node] : p.children)
+    for (const auto& [f, node] : nodes_[parent].children)
       if (f == function) found = node;
     if (found == 0) {
       found = nodes_.size();
@@ -310,38 +324,74 @@ class ProfileObserver {
  public:
   ProfileObserver(CallStackProfiler& profiler, Machine& machine, std::uint8_t isa, std::uint32_t version,
                   InstructionCycleFunc cost)
-      : profiler_(&profiler), machine_(&machine), decoder_(isa, version, cost), accounted_(machine.cycles()),
+      : profiler_(&profiler), machine_(&machine), decoder_(isa, version, cost), start_cycles_(machine.cycles()),
         cache_(CACHE_SIZE) {}
 
   template <class Event>
   void on_block(const Event& e) {
-    std::uint64_t cycles = e.cycles;
-    accounted_ += e.cycles;
-    if (e.last.op == Opcode::ECALL || e.last.op == Opcode::EBREAK) [[unlikely]] {
-      const std::uint64_t now = machine_->cycles();
-      if (now > accounted_) cycles += now - accounted_;
-      accounted_ = now;
-      decoder_stale_ = true;  // a syscall may have replaced the program (exec)
-    }
+    // What is known about a block (its function, whether it stays in it, its
+    // last instruction's effect on the stack) is cached by (pc, last pc) until
+    // the next syscall, which may replace the program (exec).
     Shape& s = cache_[(e.pc >> 1) & (CACHE_SIZE - 1)];
-    if (s.pc != e.pc || s.last_pc != e.last_pc) [[unlikely]] {
-      s = Shape{e.pc, e.last_pc, profiler_->function_of(e.pc), profiler_->same_function(e.pc, e.last_pc)};
-    }
-    if (s.single) [[likely]] {
-      profiler_->record_block(s.function, e.pc, e.last_pc, cycles, e.last);
+    if (s.pc != e.pc || s.last_pc != e.last_pc || s.generation != generation_) [[unlikely]]
+      fill(s, e.pc, e.last_pc, e.last);
+    if (s.plain) [[likely]] {
+      profiler_->record_block(s.function, e.pc, e.last_pc, e.cycles, s.transfer, s.length);
       return;
     }
-    split(e.pc, e.last_pc, e.instructions, cycles, e.last);
+    slow(s, e.pc, e.last_pc, e.instructions, e.cycles, e.last);
   }
 
  private:
-  static constexpr std::size_t CACHE_SIZE = 1 << 14;
+  static constexpr std::size_t CACHE_SIZE = 1 << 12;
   struct Shape {
     std::uint64_t pc = 1;  // odd: matches no block
     std::uint64_t last_pc = 0;
     std::size_t function = SymbolTable::npos;
-    bool single = false;
+    std::uint32_t generation = 0;
+    bool plain = false;    // in one function, no syscall
+    bool single = false;   // in one function
+    bool syscall = false;  // ends with ecall/ebreak
+    CallStackProfiler::Transfer transfer = CallStackProfiler::Transfer::none;
+    std::uint8_t length = 0;
   };
+
+#if defined(__GNUC__) || defined(__clang__)
+#define CKB_VM_PROFILER_COLD __attribute__((noinline, cold))
+#else
+#define CKB_VM_PROFILER_COLD
+#endif
+
+  CKB_VM_PROFILER_COLD void fill(Shape& s, std::uint64_t pc, std::uint64_t last_pc, const Instruction& last) {
+    s.pc = pc;
+    s.last_pc = last_pc;
+    s.function = profiler_->function_of(pc);
+    s.generation = generation_;
+    s.single = profiler_->same_function(pc, last_pc);
+    s.syscall = last.op == Opcode::ECALL || last.op == Opcode::EBREAK;
+    s.plain = s.single && !s.syscall;
+    s.transfer = CallStackProfiler::classify(last);
+    s.length = last.length;
+  }
+
+  CKB_VM_PROFILER_COLD void slow(const Shape& s, std::uint64_t pc, std::uint64_t last_pc, std::uint64_t count,
+                                 std::uint64_t cycles, const Instruction& last) {
+    if (s.syscall) {
+      // The engine has stored the cycle count after a syscall: what the
+      // syscall charged beyond the instructions goes to its block. (The
+      // profiler's total is every cycle fed so far.)
+      const std::uint64_t expected = start_cycles_ + profiler_->total_cycles() + cycles;
+      const std::uint64_t now = machine_->cycles();
+      if (now > expected) cycles += now - expected;
+      ++generation_;
+      decoder_stale_ = true;
+    }
+    if (s.single)
+      profiler_->record_block(s.function, pc, last_pc, cycles, s.transfer, s.length);
+    else
+      split(pc, last_pc, count, cycles, last);
+  }
+#undef CKB_VM_PROFILER_COLD
 
   // Instruction by instruction; the last one takes what the others did not.
   void split(std::uint64_t pc, std::uint64_t last_pc, std::uint64_t count, std::uint64_t cycles,
@@ -365,7 +415,8 @@ class ProfileObserver {
   Machine* machine_;
   Decoder decoder_;
   bool decoder_stale_ = false;
-  std::uint64_t accounted_;
+  std::uint32_t generation_ = 0;
+  std::uint64_t start_cycles_;
   std::vector<Shape> cache_;
 };
 
