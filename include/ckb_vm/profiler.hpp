@@ -207,7 +207,11 @@ class CallStackProfiler {
   // return or jump now that its target (pc) is known.
   std::size_t enter(std::uint64_t pc, std::size_t function) {
     if (pending_ != Transfer::none) [[unlikely]] settle(pc);
-    return child(stack_.empty() ? 0 : stack_.back().node, function);
+    if (function == leaf_function_ && top_ == leaf_parent_) [[likely]] return leaf_;
+    leaf_ = child(top_, function);
+    leaf_function_ = function;
+    leaf_parent_ = top_;
+    return leaf_;
   }
 
   void leave(std::size_t node, std::uint64_t pc, Transfer transfer, std::uint8_t length) {
@@ -228,10 +232,16 @@ class CallStackProfiler {
   }
 
   void push(const Frame& f) {
-    if (stack_.size() < MAX_DEPTH)
+    if (stack_.size() < MAX_DEPTH) {
       stack_.push_back(f);
-    else
+      top_ = f.node;
+    } else {
       ++cut_frames_;
+    }
+  }
+  void pop_to(std::size_t depth) {
+    stack_.resize(depth);
+    top_ = stack_.empty() ? 0 : stack_.back().node;
   }
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -252,11 +262,11 @@ class CallStackProfiler {
     }
     for (std::size_t k = stack_.size(); k-- > 0;) {
       if (stack_[k].return_address == pc) {
-        stack_.resize(k);
+        pop_to(k);
         return;
       }
     }
-    if (!stack_.empty()) stack_.pop_back();
+    if (!stack_.empty()) pop_to(stack_.size() - 1);
   }
 
   std::size_t child(std::size_t parent, std::size_t function) {
@@ -305,6 +315,11 @@ class CallStackProfiler {
   std::size_t cut_frames_ = 0;
   Transfer pending_ = Transfer::none;
   Frame pending_frame_{0, 0, 0};
+  std::size_t top_ = 0;  // stack_.back().node, 0 (the root) when empty
+  // The node enter() returned last, for (leaf_parent_, leaf_function_).
+  std::size_t leaf_ = 0;
+  std::size_t leaf_parent_ = static_cast<std::size_t>(-1);
+  std::size_t leaf_function_ = static_cast<std::size_t>(-1);
   std::uint64_t total_ = 0;
   mutable std::vector<std::string> names_;
 };
