@@ -317,10 +317,11 @@ class PagedMemory : public PageBook {
         return false;
       detail::store_le<T>(storage_.bytes() + addr, static_cast<T>(value));
     } else {
-      std::uint8_t* p = storage_.backed_page(page);
-      if ((flags_[page] & (FLAG_DIRTY | Forbidden)) != FLAG_DIRTY || p == nullptr) [[unlikely]]
+      const std::uint8_t* p = storage_.readable_page(page);
+      if ((flags_[page] & (FLAG_DIRTY | Forbidden)) != FLAG_DIRTY || p == kZeroPage) [[unlikely]]
         return false;
-      detail::store_le<T>(p + (addr & kPageMask), static_cast<T>(value));
+      // Every page other than kZeroPage is a writable buffer (see the policy).
+      detail::store_le<T>(const_cast<std::uint8_t*>(p) + (addr & kPageMask), static_cast<T>(value));
     }
     return true;
   }
@@ -356,8 +357,8 @@ class PagedMemory : public PageBook {
       if (p == nullptr) [[unlikely]]
         return detail::host_out_of_memory();
     }
-    mark_dirty(slot.page, slot.flag);
     detail::store_le<T>(p + slot.offset, value);
+    mark_dirty(slot.page, slot.flag);
     return {};
   }
 

@@ -204,7 +204,8 @@ std::unique_ptr<T[]> alloc_array(std::uint64_t n) noexcept {
 //                   write); otherwise they follow its SparseMemory (page by
 //                   page, each written and dirtied before the next).
 //   kMayBeUnbacked  readable_page() may return the shared kZeroPage, so a
-//                   store must go through writable_page() (which may fail).
+//                   store must go through writable_page() (which may fail);
+//                   any other page pointer it returns is writable.
 
 // One contiguous, lazily zeroed buffer.
 class FlatPages {
@@ -270,12 +271,6 @@ class SparsePages {
   }
 
   const std::uint8_t* readable_page(std::uint64_t page) const noexcept { return table_[page]; }
-  // Null if the page has no buffer yet (fast paths then take the slow one).
-  CKB_VM_DETAIL_ALWAYS_INLINE std::uint8_t* backed_page(std::uint64_t page) const noexcept {
-    const std::uint8_t* p = table_[page];
-    // Every entry other than kZeroPage points into a (non-const) PageBuffer.
-    return p == kZeroPage ? nullptr : const_cast<std::uint8_t*>(p);
-  }
   CKB_VM_DETAIL_ALWAYS_INLINE std::uint8_t* writable_page(std::uint64_t page) noexcept {
     const std::uint8_t* p = table_[page];
     if (p == kZeroPage) [[unlikely]]
