@@ -723,6 +723,18 @@ class InstructionDecoder {
     return *inst;
   }
 
+  // decode_raw without the error: false where decode_raw fails.
+  template <class M>
+  bool try_decode_raw(M& memory, std::uint64_t pc, Instruction& out) const {
+    if (pc >= memory.memory_size()) [[unlikely]] return false;
+    auto b = detail::fetch_bits(memory, pc);
+    if (!b.ok()) [[unlikely]] return false;
+    auto inst = decode_instruction(*b, isa_, version_);
+    if (!inst) [[unlikely]] return false;
+    out = *inst;
+    return true;
+  }
+
   // The (with MOP, fused) instruction at pc; cycles are left 0.
   template <class M>
   Result<Instruction> decode(M& memory, std::uint64_t pc) const {
@@ -739,35 +751,48 @@ class InstructionDecoder {
 
     std::uint64_t pc() const noexcept { return pc_; }
 
+    // Moves past `length` bytes that the caller took from elsewhere (the
+    // window is dropped).
+    void skip(unsigned length) noexcept {
+      pc_ += length;
+      count_ = 0;
+      stop_ = false;
+    }
+
     // The instruction at pc(), then moves past it.
     Result<Instruction> next() {
+      Instruction out;
+      if (!next(out)) [[unlikely]] return d_.decode_raw(mem_, pc_).error();
+      return out;
+    }
+
+    // As next(), without the error: false (and pc() unchanged) when the
+    // instruction at pc() does not decode.
+    bool next(Instruction& out) {
       if (count_ == 0) {
-        auto r = d_.decode_raw(mem_, pc_);
-        if (!r.ok()) [[unlikely]] return r;
-        raw_[0] = *r;
+        if (!d_.try_decode_raw(mem_, pc_, raw_[0])) [[unlikely]] return false;
         count_ = 1;
-        end_ = pc_ + r->length;
+        end_ = pc_ + raw_[0].length;
       }
-      Instruction out = raw_[0];
       unsigned consumed = 1;
       if (d_.mop_) {
         const unsigned want = detail::fusion_lookahead(raw_[0].op);
         while (count_ < want && !stop_) {
-          auto r = d_.decode_raw(mem_, end_);
-          if (!r.ok()) {
+          if (!d_.try_decode_raw(mem_, end_, raw_[count_])) {
             stop_ = true;  // a look-ahead that fails only ends the window
             break;
           }
-          raw_[count_++] = *r;
-          end_ += r->length;
+          end_ += raw_[count_++].length;
         }
-        out = detail::fuse(raw_, count_, pc_, d_.version_, consumed);
+        out = count_ > 1 ? detail::fuse(raw_, count_, pc_, d_.version_, consumed) : raw_[0];
+      } else {
+        out = raw_[0];
       }
       count_ -= consumed;
       for (unsigned k = 0; k < count_; ++k) raw_[k] = raw_[k + consumed];
       if (count_ == 0) stop_ = false;  // decode afresh (and report) at the next head
       pc_ += out.length;
-      return out;
+      return true;
     }
 
    private:

@@ -130,18 +130,27 @@ class CodeCache {
       page_count_ = count;
     }
     const std::uint32_t cap = ckb_vm_geometry_ ? CKB_VM_TRACE_INSTRUCTIONS : MAX_BLOCK_INSTRUCTIONS;
-    Instruction scratch[MAX_BLOCK_INSTRUCTIONS + 1];
+    Instruction* const scratch = scratch_;
     std::uint32_t n = 0;
     std::uint64_t cycles = 0;
     bool step_only = false;
     typename InstructionDecoder::template Stream<M> stream(decoder, memory, pc);
+    Instruction in;
     while (n < cap) {
       const std::uint64_t at = stream.pc();
-      auto r = stream.next();
-      if (!r.ok()) break;
-      Instruction in = *r;
-      const std::uint64_t c = cost(in);
-      in.cycles = Decoder::cycles_field(c);
+      std::uint64_t c;
+      if (const Instruction* known = record(at)) {
+        // Already decoded, costed and linked in another block: the
+        // instruction at an address does not depend on where a block starts.
+        in = unlink(*known, at);
+        c = in.cycles != Decoder::COST_NOT_CACHED ? in.cycles : cost(in);
+        stream.skip(in.length);
+      } else {
+        if (!stream.next(in)) break;
+        // CKB's own cost model is called directly (no indirect call).
+        c = cost == &estimate_cycles ? estimate_cycles(in) : cost(in);
+        in.cycles = Decoder::cycles_field(c);
+      }
       // A cost that does not fit the record or a sum that overflows makes the
       // block step-only.
       const std::uint64_t sum = cycles + c;
@@ -253,6 +262,7 @@ class CodeCache {
   std::size_t chunk_used_ = 0;
   std::size_t chunk_size_ = 0;
   bool ckb_vm_geometry_ = false;
+  Instruction scratch_[MAX_BLOCK_INSTRUCTIONS + 1];  // the block being built
 };
 
 // Records are 16-byte aligned, which the slot tags rely on.
