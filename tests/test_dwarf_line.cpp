@@ -53,11 +53,12 @@ std::vector<std::uint8_t> unit_v3(const std::vector<std::uint8_t>& program, std:
   header.push_back(0);                       // end of files
   std::vector<std::uint8_t> unit = {3, 0};   // version
   detail::bytes::append_le(unit, static_cast<std::uint32_t>(header.size()));
-  unit.insert(unit.end(), header.begin(), header.end());
-  unit.insert(unit.end(), program.begin(), program.end());
+  // (Byte by byte: GCC 12 -O3 warns falsely about range inserts here.)
+  for (std::uint8_t b : header) unit.push_back(b);
+  for (std::uint8_t b : program) unit.push_back(b);
   std::vector<std::uint8_t> out;
   detail::bytes::append_le(out, static_cast<std::uint32_t>(unit.size()));
-  out.insert(out.end(), unit.begin(), unit.end());
+  for (std::uint8_t b : unit) out.push_back(b);
   return out;
 }
 

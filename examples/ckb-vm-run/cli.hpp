@@ -6,6 +6,7 @@
 //   sha256.hpp/.cpp    SHA-256 (program ids and snapshot-file checksums)
 //   snapshot_file.cpp  the snapshot file format (header + Snapshot2 + recorded ARGS)
 //   machine.cpp        the machine: builder settings, CKB's debug syscall, the stepping loop
+//                      (--trace) and the profiled block-engine run (--pprof)
 //   run_program.cpp    the default mode: run, suspend or resume PROGRAM ARGS...
 //   report.cpp         output: the one-line result, the error report, register dumps
 //

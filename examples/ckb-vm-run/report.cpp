@@ -12,9 +12,9 @@ std::string one_line(const std::string& s) {
   std::string out;
   for (char c : s) {
     if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned>(static_cast<unsigned char>(c)));
-      out += buf;
+      out += "\\x";
+      out += detail::bytes::HEX_DIGITS[static_cast<unsigned char>(c) >> 4];
+      out += detail::bytes::HEX_DIGITS[static_cast<unsigned char>(c) & 0xf];
     } else {
       out += c;
     }
