@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "support/test_budget.hpp"
+
 using ckb_vm::Error;
 using ckb_vm::ErrorCode;
 using namespace ckb_vm::ckb;
@@ -283,8 +285,9 @@ TEST_CASE("spawn: scheduler state bytes reject hostile input") {
     CHECK_FALSE(d.ok());
   }
   // Random corruption: decode may fail or succeed, resume and run must not crash.
+  // 200 corruptions, or the first 50 under sanitizers.
   std::mt19937_64 rng(7);
-  for (int i = 0; i < 200; ++i) {
+  for (int i = 0; i < testbudget::scaled(200, 50); ++i) {
     Bytes b = *bytes;
     for (int k = 0; k < 4; ++k) b[rng() % b.size()] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
     auto d = decode_scheduler_state(b);

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "support/test_budget.hpp"
+
 using ckb_vm::ErrorCode;
 using namespace ckb_vm::ckb;
 
@@ -65,6 +67,9 @@ void check_invariants(const Scheduler<>& s) {
 
 constexpr std::uint64_t kMaxCycles = 20'000'000;
 
+// Random transactions (seeds 1..kSeeds): 120, or the first 30 under sanitizers.
+constexpr std::uint64_t kSeeds = testbudget::scaled<std::uint64_t>(120, 30);
+
 }  // namespace
 
 TEST_CASE("spawn property: random spawn/pipe programs keep the scheduler's invariants and cut exactly") {
@@ -72,7 +77,7 @@ TEST_CASE("spawn property: random spawn/pipe programs keep the scheduler's invar
   std::uint64_t max_swaps = 0;
   std::size_t largest_state = 0, largest_vm_overhead = 0;
   std::map<std::string, int> errors;
-  for (std::uint64_t seed = 1; seed <= 120; ++seed) {
+  for (std::uint64_t seed = 1; seed <= kSeeds; ++seed) {
     CAPTURE(seed);
     RandomTx t = random_tx(seed * 0x9E3779B97F4A7C15ull);
     SchedulerOptions o;

@@ -5,6 +5,8 @@
 #include <ckb_vm/decoder.hpp>
 #include <vector>
 
+#include "support/code_memory.hpp"
+
 using namespace ckb_vm;
 using registers::A0;
 using registers::A1;
@@ -194,27 +196,10 @@ TEST_CASE("decoder: RVC hints are NOPs from VERSION1 and invalid in VERSION0") {
 
 namespace {
 
-// A tiny code memory for fusion tests: executable, everything readable.
-struct CodeMemory {
-  std::vector<std::uint8_t> bytes;
-  std::uint64_t memory_size() const { return RISCV_MAX_MEMORY; }
-  Result<std::uint32_t> execute_load32(std::uint64_t a) const {
-    if (a + 4 > bytes.size()) return ErrorCode::MemOutOfBound;
-    return std::uint32_t(bytes[a]) | std::uint32_t(bytes[a + 1]) << 8 | std::uint32_t(bytes[a + 2]) << 16 |
-           std::uint32_t(bytes[a + 3]) << 24;
-  }
-  Result<std::uint16_t> execute_load16(std::uint64_t a) const {
-    if (a + 2 > bytes.size()) return ErrorCode::MemOutOfBound;
-    return static_cast<std::uint16_t>(bytes[a] | bytes[a + 1] << 8);
-  }
-  void push(std::uint32_t w) {
-    for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<std::uint8_t>(w >> (8 * i)));
-  }
-};
+using testsupport::CodeMemory;
 
 Instruction decode_at0(const std::vector<std::uint32_t>& words, std::uint8_t isa, std::uint32_t version) {
-  CodeMemory m;
-  for (auto w : words) m.push(w);
+  CodeMemory m(words);
   Decoder d(isa, version, estimate_cycles);
   auto r = d.decode(m, 0);
   REQUIRE(r.ok());

@@ -21,16 +21,9 @@
 
 #include "support/diff_harness.hpp"
 #include "support/rvgen.hpp"
+#include "support/test_budget.hpp"
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer) || __has_feature(memory_sanitizer)
-#define CKB_VM_DIFF_SANITIZED 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define CKB_VM_DIFF_SANITIZED 1
-#endif
-#if !defined(NDEBUG) && !defined(CKB_VM_DIFF_SANITIZED)
+#if !defined(NDEBUG) && !CKB_VM_TEST_SANITIZED
 #define CKB_VM_DIFF_DEBUG_BUILD 1
 #endif
 
@@ -43,7 +36,7 @@ std::uint64_t env_u64(const char* name, std::uint64_t fallback) {
 }
 
 std::uint64_t default_programs() {
-#if defined(CKB_VM_DIFF_SANITIZED)
+#if CKB_VM_TEST_SANITIZED
   return 60;
 #elif defined(CKB_VM_DIFF_DEBUG_BUILD)
   return 150;

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "support/code_memory.hpp"
+
 using namespace ckb_vm;
 
 namespace {
@@ -24,27 +26,8 @@ std::string dis(std::uint32_t bits, std::uint64_t pc, std::uint32_t version = VE
   return disassemble(*i, pc);
 }
 
-// Instruction words in memory from address 0, for decoding fused sequences.
-struct Words {
-  std::vector<std::uint8_t> bytes;
-  explicit Words(const std::vector<std::uint32_t>& words) {
-    for (std::uint32_t w : words)
-      for (int k = 0; k < 4; ++k) bytes.push_back(static_cast<std::uint8_t>(w >> (8 * k)));
-  }
-  std::uint64_t memory_size() const { return RISCV_MAX_MEMORY; }
-  Result<std::uint32_t> execute_load32(std::uint64_t a) const {
-    if (a + 4 > bytes.size()) return ErrorCode::MemOutOfBound;
-    return std::uint32_t(bytes[a]) | std::uint32_t(bytes[a + 1]) << 8 | std::uint32_t(bytes[a + 2]) << 16 |
-           std::uint32_t(bytes[a + 3]) << 24;
-  }
-  Result<std::uint16_t> execute_load16(std::uint64_t a) const {
-    if (a + 2 > bytes.size()) return ErrorCode::MemOutOfBound;
-    return static_cast<std::uint16_t>(bytes[a] | bytes[a + 1] << 8);
-  }
-};
-
 Instruction fused(const std::vector<std::uint32_t>& words, std::uint32_t version = VERSION2) {
-  Words m(words);
+  testsupport::CodeMemory m(words);
   Decoder d(ISA_IMC | ISA_B | ISA_MOP, version);
   auto r = d.decode(m, 0);
   REQUIRE(r.ok());

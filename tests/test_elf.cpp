@@ -18,6 +18,7 @@
 
 #include "ckb_vm/elf.hpp"
 #include "ckb_vm/memory.hpp"
+#include "support/elf_writer.hpp"
 
 using namespace ckb_vm;
 
@@ -26,89 +27,17 @@ namespace {
 constexpr std::array<std::uint32_t, 3> kVersions = {VERSION0, VERSION1, VERSION2};
 constexpr std::uint64_t U64_MAX = ~std::uint64_t{0};
 
-// ---------------------------------------------------------------------------
-// A small ELF writer for hand-made images.
+// Hand-made images (support/elf_writer.hpp): every field as the spec says, the
+// bytes outside the header and the table a pattern (so loaded bytes show where
+// in the file they came from).
 
-struct Phdr {
-  std::uint32_t type = ELF_PT_LOAD;
-  std::uint32_t flags = ELF_PF_R;
-  std::uint64_t offset = 0;
-  std::uint64_t vaddr = 0;
-  std::uint64_t paddr = 0;
-  std::uint64_t filesz = 0;
-  std::uint64_t memsz = 0;
-  std::uint64_t align = 0x1000;
-};
-
-struct ElfSpec {
-  std::uint8_t elf_class = 2;  // ELFCLASS64
-  std::uint8_t data = 1;       // ELFDATA2LSB
-  std::uint16_t e_type = 2;    // ET_EXEC
-  std::uint16_t machine = 243; // EM_RISCV
-  std::uint32_t version = 1;
-  std::uint64_t entry = 0x10000;
-  std::uint64_t phoff = 64;
-  std::uint64_t shoff = 0;
-  std::uint32_t e_flags = 0;
-  std::uint16_t ehsize = 64;
-  std::uint16_t phentsize = 56;
-  std::optional<std::uint16_t> phnum;  // default: phdrs.size()
-  std::vector<Phdr> phdrs;
-  std::size_t file_size = 0;  // at least large enough for header + table
-};
+using elfw::ElfSpec;
+using elfw::Phdr;
+using elfw::put;
 
 std::uint8_t pattern_byte(std::size_t i) { return static_cast<std::uint8_t>(i * 131 + 7); }
 
-template <class T>
-void put(std::vector<std::uint8_t>& out, std::size_t at, T v, bool le) {
-  for (std::size_t i = 0; i < sizeof(T); ++i) {
-    const std::size_t shift = le ? i : sizeof(T) - 1 - i;
-    out[at + i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(v) >> (8 * shift));
-  }
-}
-
-std::vector<std::uint8_t> build_elf(const ElfSpec& s) {
-  std::size_t size = std::max<std::size_t>(s.file_size, 64);
-  const bool table_fits = s.phoff < (std::uint64_t{1} << 40);
-  if (table_fits) size = std::max<std::size_t>(size, s.phoff + 56 * s.phdrs.size());
-  std::vector<std::uint8_t> out(size);
-  for (std::size_t i = 0; i < size; ++i) out[i] = pattern_byte(i);
-  const bool le = s.data != 2;
-  std::fill(out.begin(), out.begin() + 64, 0);
-  out[0] = 0x7f;
-  out[1] = 'E';
-  out[2] = 'L';
-  out[3] = 'F';
-  out[4] = s.elf_class;
-  out[5] = s.data;
-  out[6] = 1;
-  put<std::uint16_t>(out, 16, s.e_type, le);
-  put<std::uint16_t>(out, 18, s.machine, le);
-  put<std::uint32_t>(out, 20, s.version, le);
-  put<std::uint64_t>(out, 24, s.entry, le);
-  put<std::uint64_t>(out, 32, s.phoff, le);
-  put<std::uint64_t>(out, 40, s.shoff, le);
-  put<std::uint32_t>(out, 48, s.e_flags, le);
-  put<std::uint16_t>(out, 52, s.ehsize, le);
-  put<std::uint16_t>(out, 54, s.phentsize, le);
-  put<std::uint16_t>(out, 56, s.phnum.value_or(static_cast<std::uint16_t>(s.phdrs.size())), le);
-  put<std::uint16_t>(out, 58, 64, le);
-  if (table_fits) {
-    for (std::size_t i = 0; i < s.phdrs.size(); ++i) {
-      const Phdr& p = s.phdrs[i];
-      const std::size_t at = s.phoff + 56 * i;
-      put<std::uint32_t>(out, at + 0, p.type, le);
-      put<std::uint32_t>(out, at + 4, p.flags, le);
-      put<std::uint64_t>(out, at + 8, p.offset, le);
-      put<std::uint64_t>(out, at + 16, p.vaddr, le);
-      put<std::uint64_t>(out, at + 24, p.paddr, le);
-      put<std::uint64_t>(out, at + 32, p.filesz, le);
-      put<std::uint64_t>(out, at + 40, p.memsz, le);
-      put<std::uint64_t>(out, at + 48, p.align, le);
-    }
-  }
-  return out;
-}
+std::vector<std::uint8_t> build_elf(const ElfSpec& s) { return elfw::write(s, pattern_byte); }
 
 // The "usual" program: R+X text at 0x10000 and R+W data (with bss) at 0x11000.
 ElfSpec two_segment_spec() {

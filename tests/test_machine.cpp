@@ -3,11 +3,10 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
-#include <chrono>
 #include <ckb_vm/machine.hpp>
 #include <thread>
 
-#include "rv_asm.hpp"
+#include "support/rv_asm.hpp"
 
 using namespace ckb_vm;
 using namespace ckb_vm::registers;

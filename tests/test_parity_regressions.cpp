@@ -20,11 +20,12 @@
 #include <doctest/doctest.h>
 
 #include <ckb_vm/machine.hpp>
-#include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "rv_asm.hpp"
+#include "support/elf_writer.hpp"
+#include "support/rv_asm.hpp"
 
 using namespace ckb_vm;
 
@@ -34,31 +35,16 @@ namespace {
 // byte for byte what the differential harness fed to ckb-vm.
 std::vector<std::uint8_t> elf_with_code(const std::vector<std::uint8_t>& code, std::uint64_t memsz,
                                         std::uint64_t entry = 0x10000, std::uint64_t vaddr = 0x10000) {
-  std::vector<std::uint8_t> out(0x100, 0);
-  auto put = [&](std::size_t at, std::uint64_t v, int n) {
-    for (int k = 0; k < n; ++k) out[at + k] = static_cast<std::uint8_t>(v >> (8 * k));
-  };
-  const std::uint8_t ident[8] = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0};
-  std::memcpy(out.data(), ident, sizeof ident);
-  put(16, 2, 2);         // e_type EXEC
-  put(18, 243, 2);       // e_machine RISC-V
-  put(20, 1, 4);         // e_version
-  put(24, entry, 8);     // e_entry
-  put(32, 64, 8);        // e_phoff
-  put(52, 64, 2);        // e_ehsize
-  put(54, 56, 2);        // e_phentsize
-  put(56, 1, 2);         // e_phnum
-  put(58, 64, 2);        // e_shentsize
-  put(64, 1, 4);         // p_type PT_LOAD
-  put(68, 5, 4);         // p_flags R+X
-  put(72, 0x100, 8);     // p_offset
-  put(80, vaddr, 8);     // p_vaddr
-  put(88, vaddr, 8);     // p_paddr
-  put(96, code.size(), 8);
-  put(104, memsz, 8);
-  put(112, 4096, 8);     // p_align
-  out.insert(out.end(), code.begin(), code.end());
-  return out;
+  elfw::Segment text;
+  text.flags = elfw::PF_R | elfw::PF_X;
+  text.vaddr = vaddr;
+  text.bytes = code;
+  text.memsz = memsz;
+  text.offset = 0x100;
+  elfw::Program p;
+  p.entry = entry;
+  p.segments.push_back(std::move(text));
+  return elfw::build(p);
 }
 
 // `head` words, then zero padding, then `tail` ending exactly at 0x10000 + end.

@@ -5,7 +5,7 @@
 #include "test_snapshot_common.hpp"
 
 #include <algorithm>
-#include <chrono>
+#include <optional>
 #include <thread>
 
 using namespace snaptest;
@@ -746,48 +746,78 @@ TEST_CASE("snapshot2: any SupportMachine snapshots and resumes through the same 
   CHECK(*make_snapshot(bare) == *full);
 }
 
+namespace {
+
+// Syscall SYS_ROUND (page_writer_program's round_syscall): at its `at`-th call,
+// raises `pause` from another thread and waits for it, so the flag is set at
+// the same point of the program on every run; otherwise does nothing.
+inline constexpr u64 SYS_ROUND = 3333;
+
+class PauseAtRound : public Syscalls<Core> {
+ public:
+  PauseAtRound(std::optional<Pause> pause, u64 at) : pause_(std::move(pause)), at_(at) {}
+  Status initialize(Core&) override { return {}; }
+  Result<bool> ecall(Core& m) override {
+    if (m.registers()[registers::A7] != SYS_ROUND) return false;
+    if (++calls_ == at_ && pause_) {
+      std::thread other([pause = *pause_] { pause.interrupt(); });
+      other.join();
+    }
+    return true;
+  }
+
+ private:
+  std::optional<Pause> pause_;
+  u64 at_;
+  u64 calls_ = 0;
+};
+
+std::vector<std::unique_ptr<Syscalls<Core>>> pause_at_round(std::optional<Pause> pause, u64 at) {
+  std::vector<std::unique_ptr<Syscalls<Core>>> sys;
+  sys.push_back(std::make_unique<PauseAtRound>(std::move(pause), at));
+  return sys;
+}
+
+}  // namespace
+
 TEST_CASE("snapshot2: a paused machine resumes to the uninterrupted result") {
-  const ByteVec program = page_writer_program(SCRATCH, 16, 40);
+  // Deterministic: the program makes syscall SYS_ROUND after each of its 40
+  // rounds, and the handler raises the pause at the 15th.
+  const ByteVec program = page_writer_program(SCRATCH, 16, 40, SYS_ROUND);
   const Source src = make_source(program);
   VmConfig cfg;
   cfg.isa = ISA_IMC | ISA_B | ISA_MOP;
-  Vm reference = make_vm(cfg, src, ~u64{0});
+  Vm reference = make_vm(cfg, src, ~u64{0}, pause_at_round(std::nullopt, 0));
   load(reference, program);
   auto expected = reference.machine->run();
   REQUIRE(expected.ok());
 
-  Vm vm = make_vm(cfg, src, ~u64{0});
-  load(vm, program);
   Pause pause;
+  Vm vm = make_vm(cfg, src, ~u64{0}, pause_at_round(pause, 15));
+  load(vm, program);
   vm.machine->set_pause(pause);
-  // Interrupt before running: run() returns Pause before executing anything,
-  // then a second pause lands wherever the other thread's timing puts it.
+  // Interrupt before running: run() returns Pause before executing anything.
+  const u64 pc0 = vm.machine->pc();
   pause.interrupt();
   auto first = vm.machine->run();
   REQUIRE_FALSE(first.ok());
   CHECK(first.error().code == ErrorCode::Pause);
-  std::thread interrupter([pause] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    pause.interrupt();
-  });
+  CHECK(vm.machine->pc() == pc0);
+  // The second pause: requested in round 15's syscall, noticed before round 16 ends.
   auto second = vm.machine->run();
-  interrupter.join();
-  Vm* last = &vm;
-  Vm next;
-  if (!second.ok()) {
-    REQUIRE(second.error().code == ErrorCode::Pause);
-    auto s = vm.ctx->make_snapshot(*vm.machine);
-    REQUIRE(s.ok());
-    next = make_vm(cfg, src, 0);
-    REQUIRE(next.ctx->resume(*next.machine, *s).ok());
-    next.machine->set_max_cycles(~u64{0});
-    second = next.machine->run();
-    last = &next;
-  } else {
-    MESSAGE("the program finished before the second pause; only the first pause was exercised");
-  }
+  REQUIRE_FALSE(second.ok());
+  REQUIRE(second.error().code == ErrorCode::Pause);
+  CHECK(vm.machine->registers()[registers::S3] == 15);
+  CHECK(vm.machine->cycles() > 0);
+  CHECK(vm.machine->cycles() < reference.machine->cycles());
+  auto s = vm.ctx->make_snapshot(*vm.machine);
+  REQUIRE(s.ok());
+  Vm next = make_vm(cfg, src, 0, pause_at_round(std::nullopt, 0));
+  REQUIRE(next.ctx->resume(*next.machine, *s).ok());
+  next.machine->set_max_cycles(~u64{0});
+  second = next.machine->run();
   REQUIRE(second.ok());
   CHECK(*second == *expected);
-  check_same_cpu(*reference.machine, *last->machine);
-  check_same_memory(*reference.machine, *last->machine);
+  check_same_cpu(*reference.machine, *next.machine);
+  check_same_memory(*reference.machine, *next.machine);
 }

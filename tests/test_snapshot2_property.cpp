@@ -6,6 +6,7 @@
 // here, for every version, with and without B+MOP, under DefaultMachine::run()
 // (the block engine) and under the plain step() loop.
 #include "test_snapshot_common.hpp"
+#include "support/test_budget.hpp"
 
 #include <string>
 #include <vector>
@@ -30,7 +31,9 @@ std::vector<VmConfig> all_configs() {
   return out;
 }
 
-constexpr u64 kCuts = 40;
+// Cycle budgets per run: 40, or 12 under sanitizers (every configuration and
+// program still runs, suspended and resumed a dozen times).
+constexpr u64 kCuts = testbudget::scaled<u64>(40, 12);
 
 void check_program(const std::string& name, const ByteVec& program, std::optional<std::int8_t> expected_exit,
                    bool also_step_engine) {

@@ -137,7 +137,7 @@ Snapshot2<u64> machine_snapshot() {
   return *s;
 }
 
-void put64(ByteVec& b, std::size_t at, u64 v) { put_le(b, at, v, 8); }
+void put64(ByteVec& b, std::size_t at, u64 v) { elfw::put<u64>(b, at, v); }
 
 // Offsets of the Snapshot2 encoding (docs/snapshot-format.md).
 constexpr std::size_t OFF_SOURCE_COUNT = 304;

@@ -1,5 +1,6 @@
 // Helpers shared by the snapshot tests (tests/test_snapshot*.cpp): a small
-// RISC-V assembler and ELF writer for guest programs made in the tests, a data
+// label assembler (encoding with support/rv_asm.hpp) and the layout of guest
+// programs made in the tests (written with support/elf_writer.hpp), a data
 // source, the CKB-like syscalls that load data and code through a
 // Snapshot2Context, machine factories, suspend/resume drivers and comparisons.
 #pragma once
@@ -30,6 +31,9 @@
 #include <utility>
 #include <vector>
 
+#include "support/elf_writer.hpp"
+#include "support/rv_asm.hpp"
+
 namespace snaptest {
 
 using namespace ckb_vm;
@@ -49,39 +53,17 @@ inline constexpr unsigned zero = 0, ra = 1, sp = 2, t0 = 5, t1 = 6, t2 = 7, s0 =
 
 class Asm {
  public:
-  // R/I/S/U encodings.
-  static u32 r_type(u32 f7, u32 rs2, u32 rs1, u32 f3, u32 rd, u32 op) {
-    return f7 << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | rd << 7 | op;
-  }
-  static u32 i_type(std::int32_t imm, u32 rs1, u32 f3, u32 rd, u32 op) {
-    return (static_cast<u32>(imm) & 0xfff) << 20 | rs1 << 15 | f3 << 12 | rd << 7 | op;
-  }
-  static u32 s_type(std::int32_t imm, u32 rs2, u32 rs1, u32 f3) {
-    const u32 v = static_cast<u32>(imm);
-    return ((v >> 5) & 0x7f) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | (v & 0x1f) << 7 | 0x23;
-  }
-  static u32 b_type(std::int32_t off, u32 rs2, u32 rs1, u32 f3) {
-    const u32 v = static_cast<u32>(off);
-    return ((v >> 12) & 1) << 31 | ((v >> 5) & 0x3f) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 |
-           ((v >> 1) & 0xf) << 8 | ((v >> 11) & 1) << 7 | 0x63;
-  }
-  static u32 j_type(std::int32_t off, u32 rd) {
-    const u32 v = static_cast<u32>(off);
-    return ((v >> 20) & 1) << 31 | ((v >> 1) & 0x3ff) << 21 | ((v >> 11) & 1) << 20 | ((v >> 12) & 0xff) << 12 |
-           rd << 7 | 0x6f;
-  }
-
-  void addi(unsigned rd, unsigned rs, std::int32_t imm) { emit(i_type(imm, rs, 0, rd, 0x13)); }
-  void andi(unsigned rd, unsigned rs, std::int32_t imm) { emit(i_type(imm, rs, 7, rd, 0x13)); }
-  void slli(unsigned rd, unsigned rs, unsigned sh) { emit(i_type(static_cast<std::int32_t>(sh), rs, 1, rd, 0x13)); }
-  void srli(unsigned rd, unsigned rs, unsigned sh) { emit(i_type(static_cast<std::int32_t>(sh), rs, 5, rd, 0x13)); }
+  void addi(unsigned rd, unsigned rs, std::int32_t imm) { emit(rv::addi(rd, rs, imm)); }
+  void andi(unsigned rd, unsigned rs, std::int32_t imm) { emit(rv::andi(rd, rs, imm)); }
+  void slli(unsigned rd, unsigned rs, unsigned sh) { emit(rv::slli(rd, rs, sh)); }
+  void srli(unsigned rd, unsigned rs, unsigned sh) { emit(rv::srli(rd, rs, sh)); }
   void mv(unsigned rd, unsigned rs) { addi(rd, rs, 0); }
   void nop() { addi(0, 0, 0); }
-  void add(unsigned rd, unsigned a, unsigned b) { emit(r_type(0, b, a, 0, rd, 0x33)); }
-  void sub(unsigned rd, unsigned a, unsigned b) { emit(r_type(0x20, b, a, 0, rd, 0x33)); }
-  void xor_(unsigned rd, unsigned a, unsigned b) { emit(r_type(0, b, a, 4, rd, 0x33)); }
-  void mul(unsigned rd, unsigned a, unsigned b) { emit(r_type(1, b, a, 0, rd, 0x33)); }
-  void lui(unsigned rd, std::int32_t imm20) { emit((static_cast<u32>(imm20) & 0xfffff) << 12 | rd << 7 | 0x37); }
+  void add(unsigned rd, unsigned a, unsigned b) { emit(rv::add(rd, a, b)); }
+  void sub(unsigned rd, unsigned a, unsigned b) { emit(rv::sub(rd, a, b)); }
+  void xor_(unsigned rd, unsigned a, unsigned b) { emit(rv::xor_(rd, a, b)); }
+  void mul(unsigned rd, unsigned a, unsigned b) { emit(rv::mul(rd, a, b)); }
+  void lui(unsigned rd, std::int32_t imm20) { emit(rv::lui(rd, imm20)); }
   // rd = v for 0 <= v < 0x7ffff800.
   void li(unsigned rd, std::int64_t v) {
     if (v >= -2048 && v < 2048) {
@@ -93,15 +75,15 @@ class Asm {
     lui(rd, static_cast<std::int32_t>(hi));
     if (lo != 0) addi(rd, rd, static_cast<std::int32_t>(lo));
   }
-  void ld(unsigned rd, unsigned rs, std::int32_t imm) { emit(i_type(imm, rs, 3, rd, 0x03)); }
-  void lbu(unsigned rd, unsigned rs, std::int32_t imm) { emit(i_type(imm, rs, 4, rd, 0x03)); }
-  void sd(unsigned rs2, unsigned rs1, std::int32_t imm) { emit(s_type(imm, rs2, rs1, 3)); }
-  void sb(unsigned rs2, unsigned rs1, std::int32_t imm) { emit(s_type(imm, rs2, rs1, 0)); }
-  void lr_d(unsigned rd, unsigned rs1) { emit(r_type(0x08, 0, rs1, 3, rd, 0x2f)); }
-  void sc_d(unsigned rd, unsigned rs1, unsigned rs2) { emit(r_type(0x0c, rs2, rs1, 3, rd, 0x2f)); }
-  void jalr(unsigned rd, unsigned rs1, std::int32_t imm) { emit(i_type(imm, rs1, 0, rd, 0x67)); }
+  void ld(unsigned rd, unsigned rs, std::int32_t imm) { emit(rv::ld(rd, rs, imm)); }
+  void lbu(unsigned rd, unsigned rs, std::int32_t imm) { emit(rv::lbu(rd, rs, imm)); }
+  void sd(unsigned rs2, unsigned rs1, std::int32_t imm) { emit(rv::sd(rs2, rs1, imm)); }
+  void sb(unsigned rs2, unsigned rs1, std::int32_t imm) { emit(rv::sb(rs2, rs1, imm)); }
+  void lr_d(unsigned rd, unsigned rs1) { emit(rv::lr_d(rd, rs1)); }
+  void sc_d(unsigned rd, unsigned rs1, unsigned rs2) { emit(rv::sc_d(rd, rs1, rs2)); }
+  void jalr(unsigned rd, unsigned rs1, std::int32_t imm) { emit(rv::jalr(rd, rs1, imm)); }
   void ret() { jalr(0, reg::ra, 0); }
-  void ecall() { emit(0x00000073); }
+  void ecall() { emit(rv::ecall()); }
   void exit_with_a0() {
     li(reg::a7, 93);
     ecall();
@@ -124,12 +106,9 @@ class Asm {
     for (const Fixup& f : fixups_) {
       const auto off = static_cast<std::int32_t>((static_cast<std::int64_t>(labels_.at(f.label)) -
                                                  static_cast<std::int64_t>(f.at)) * 4);
-      w[f.at] = f.jump ? j_type(off, f.rd) : b_type(off, f.rs2, f.rs1, f.f3);
+      w[f.at] = f.jump ? rv::j(off, f.rd) : rv::b(off, f.rs2, f.rs1, f.f3);
     }
-    ByteVec out;
-    for (const u32 x : w)
-      for (int k = 0; k < 4; ++k) out.push_back(static_cast<u8>(x >> (8 * k)));
-    return out;
+    return rv::bytes(w);
   }
 
   void emit(u32 w) { words_.push_back(w); }
@@ -151,7 +130,7 @@ class Asm {
 };
 
 // ---------------------------------------------------------------------------
-// ELF writer: one R+X segment holding `code` at `text_addr` (file offset
+// Program layout: one R+X segment holding `code` at `text_addr` (file offset
 // 0x1000), optionally one R+W segment holding `data` at `data_addr` (next
 // page-aligned file offset) with `bss` extra zero bytes. With pad_pages each
 // segment's file size is rounded up to whole pages, so that every loaded page
@@ -165,47 +144,29 @@ struct ElfImage {
   bool pad_pages = true;
 };
 
-inline void put_le(ByteVec& out, std::size_t at, u64 v, int n) {
-  for (int i = 0; i < n; ++i) out[at + static_cast<std::size_t>(i)] = static_cast<u8>(v >> (8 * i));
-}
-
 inline ByteVec build_elf(const ElfImage& img) {
-  auto round_up = [](u64 x) { return (x + RISCV_PAGESIZE - 1) & ~(RISCV_PAGESIZE - 1); };
-  const bool has_data = !img.data.empty() || img.bss != 0;
-  const u64 code_size = img.pad_pages ? round_up(img.code.size()) : img.code.size();
-  const u64 data_size = img.pad_pages ? round_up(img.data.size()) : img.data.size();
-  const u64 code_off = 0x1000;
-  const u64 data_off = code_off + round_up(code_size);
-  const u64 file_size = has_data ? data_off + data_size : code_off + code_size;
-  ByteVec out(file_size, 0);
-  out[0] = 0x7f, out[1] = 'E', out[2] = 'L', out[3] = 'F', out[4] = 2, out[5] = 1, out[6] = 1;
-  put_le(out, 16, 2, 2);    // ET_EXEC
-  put_le(out, 18, 243, 2);  // EM_RISCV
-  put_le(out, 20, 1, 4);
-  put_le(out, 24, img.text_addr, 8);
-  put_le(out, 32, 64, 8);  // phoff
-  put_le(out, 52, 64, 2);
-  put_le(out, 54, 56, 2);
-  put_le(out, 56, has_data ? 2 : 1, 2);
-  put_le(out, 58, 64, 2);
-  auto phdr = [&](std::size_t i, u32 flags, u64 off, u64 vaddr, u64 filesz, u64 memsz) {
-    const std::size_t at = 64 + 56 * i;
-    put_le(out, at, ELF_PT_LOAD, 4);
-    put_le(out, at + 4, flags, 4);
-    put_le(out, at + 8, off, 8);
-    put_le(out, at + 16, vaddr, 8);
-    put_le(out, at + 24, vaddr, 8);
-    put_le(out, at + 32, filesz, 8);
-    put_le(out, at + 40, memsz, 8);
-    put_le(out, at + 48, 0x1000, 8);
+  auto padded = [&](ByteVec bytes) {
+    if (img.pad_pages) bytes.resize(round_page_up(bytes.size()), 0);
+    return bytes;
   };
-  phdr(0, ELF_PF_R | ELF_PF_X, code_off, img.text_addr, code_size, code_size);
-  std::copy(img.code.begin(), img.code.end(), out.begin() + static_cast<std::ptrdiff_t>(code_off));
-  if (has_data) {
-    phdr(1, ELF_PF_R | ELF_PF_W, data_off, img.data_addr, data_size, data_size + img.bss);
-    std::copy(img.data.begin(), img.data.end(), out.begin() + static_cast<std::ptrdiff_t>(data_off));
+  elfw::Program p;
+  p.entry = img.text_addr;
+  p.alignment = RISCV_PAGESIZE;
+  elfw::Segment text;
+  text.flags = elfw::PF_R | elfw::PF_X;
+  text.vaddr = img.text_addr;
+  text.bytes = padded(img.code);
+  text.offset = 0x1000;
+  p.segments.push_back(std::move(text));
+  if (!img.data.empty() || img.bss != 0) {
+    elfw::Segment data;
+    data.flags = elfw::PF_R | elfw::PF_W;
+    data.vaddr = img.data_addr;
+    data.bytes = padded(img.data);
+    data.memsz = data.bytes.size() + img.bss;
+    p.segments.push_back(std::move(data));
   }
-  return out;
+  return elfw::build(p);
 }
 
 // ---------------------------------------------------------------------------
@@ -335,12 +296,15 @@ struct VmT {
 };
 using Vm = VmT<Core>;
 
+// `extra` handlers come after the data syscalls.
 template <class CoreT = Core>
-VmT<CoreT> make_vm(const VmConfig& cfg, const Source& src, u64 max_cycles) {
+VmT<CoreT> make_vm(const VmConfig& cfg, const Source& src, u64 max_cycles,
+                   std::vector<std::unique_ptr<Syscalls<CoreT>>> extra = {}) {
   VmT<CoreT> vm;
   vm.ctx = std::make_shared<Context>(src);
   std::vector<std::unique_ptr<Syscalls<CoreT>>> sys;
   sys.push_back(std::make_unique<DataSyscalls<CoreT>>(cfg.track ? vm.ctx : nullptr, src));
+  for (auto& s : extra) sys.push_back(std::move(s));
   vm.machine = std::make_unique<DefaultMachine<CoreT>>(CoreT(cfg.isa, cfg.version, max_cycles), cfg.cost,
                                                       std::move(sys));
   return vm;
@@ -491,8 +455,9 @@ inline ChainResult run_suspended(const VmConfig& cfg, const Source& src, const B
 inline constexpr u64 SCRATCH = 0x200000;  // writable memory outside every segment
 
 // Writes `pages` pages at `base` `rounds` times (every 8-byte word), then
-// exits with a checksum of them. Writes nothing else.
-inline ByteVec page_writer_program(u64 base, u64 pages, u64 rounds) {
+// exits with a checksum of them. Writes nothing else. With `round_syscall`,
+// makes that syscall (a7 = round_syscall, s3 = rounds done) after every round.
+inline ByteVec page_writer_program(u64 base, u64 pages, u64 rounds, u64 round_syscall = 0) {
   using namespace reg;
   Asm a;
   a.li(s0, static_cast<std::int64_t>(base));
@@ -512,6 +477,10 @@ inline ByteVec page_writer_program(u64 base, u64 pages, u64 rounds) {
   a.addi(t0, t0, 8);
   a.bltu(t0, s1, "inner");
   a.addi(s3, s3, 1);
+  if (round_syscall != 0) {
+    a.li(a7, static_cast<std::int64_t>(round_syscall));
+    a.ecall();
+  }
   a.bltu(s3, s2, "round");
   a.li(a0, 0);
   a.li(s5, 33);

@@ -21,11 +21,13 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "elf_writer.hpp"
+#include "rv_asm.hpp"
 
 namespace rvgen {
 
@@ -65,52 +67,6 @@ inline std::uint64_t program_seed(std::uint64_t seed, std::uint64_t index) {
   return r.next();
 }
 
-// ---------------------------------------------------------------------------
-// Encoders (RISC-V spec formats).
-namespace enc {
-inline std::uint32_t r(std::uint32_t f7, unsigned rs2, unsigned rs1, std::uint32_t f3, unsigned rd, std::uint32_t op) {
-  return f7 << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | rd << 7 | op;
-}
-inline std::uint32_t i(std::int32_t imm, unsigned rs1, std::uint32_t f3, unsigned rd, std::uint32_t op) {
-  return (static_cast<std::uint32_t>(imm) & 0xfff) << 20 | rs1 << 15 | f3 << 12 | rd << 7 | op;
-}
-inline std::uint32_t s(std::int32_t imm, unsigned rs2, unsigned rs1, std::uint32_t f3, std::uint32_t op) {
-  auto u = static_cast<std::uint32_t>(imm);
-  return ((u >> 5) & 0x7f) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | (u & 0x1f) << 7 | op;
-}
-inline std::uint32_t b(std::int32_t imm, unsigned rs2, unsigned rs1, std::uint32_t f3) {
-  auto u = static_cast<std::uint32_t>(imm);
-  return ((u >> 12) & 1) << 31 | ((u >> 5) & 0x3f) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | ((u >> 1) & 0xf) << 8 |
-         ((u >> 11) & 1) << 7 | 0x63;
-}
-inline std::uint32_t u(std::uint32_t imm20, unsigned rd, std::uint32_t op) { return (imm20 & 0xfffff) << 12 | rd << 7 | op; }
-inline std::uint32_t j(std::int32_t imm, unsigned rd) {
-  auto v = static_cast<std::uint32_t>(imm);
-  return ((v >> 20) & 1) << 31 | ((v >> 1) & 0x3ff) << 21 | ((v >> 11) & 1) << 20 | ((v >> 12) & 0xff) << 12 |
-         rd << 7 | 0x6f;
-}
-inline std::uint32_t add(unsigned rd, unsigned a, unsigned b) { return r(0, b, a, 0, rd, 0x33); }
-inline std::uint32_t sub(unsigned rd, unsigned a, unsigned b) { return r(0x20, b, a, 0, rd, 0x33); }
-inline std::uint32_t sltu(unsigned rd, unsigned a, unsigned b) { return r(0, b, a, 3, rd, 0x33); }
-inline std::uint32_t slt(unsigned rd, unsigned a, unsigned b) { return r(0, b, a, 2, rd, 0x33); }
-inline std::uint32_t or_(unsigned rd, unsigned a, unsigned b) { return r(0, b, a, 6, rd, 0x33); }
-inline std::uint32_t xor_(unsigned rd, unsigned a, unsigned b) { return r(0, b, a, 4, rd, 0x33); }
-inline std::uint32_t addi(unsigned rd, unsigned a, std::int32_t imm) { return i(imm, a, 0, rd, 0x13); }
-inline std::uint32_t addiw(unsigned rd, unsigned a, std::int32_t imm) { return i(imm, a, 0, rd, 0x1b); }
-inline std::uint32_t andi(unsigned rd, unsigned a, std::int32_t imm) { return i(imm, a, 7, rd, 0x13); }
-inline std::uint32_t slli(unsigned rd, unsigned a, unsigned sh) { return i(static_cast<std::int32_t>(sh), a, 1, rd, 0x13); }
-inline std::uint32_t srli(unsigned rd, unsigned a, unsigned sh) { return i(static_cast<std::int32_t>(sh), a, 5, rd, 0x13); }
-inline std::uint32_t lui(unsigned rd, std::uint32_t imm20) { return u(imm20, rd, 0x37); }
-inline std::uint32_t auipc(unsigned rd, std::uint32_t imm20) { return u(imm20, rd, 0x17); }
-inline std::uint32_t jalr(unsigned rd, unsigned a, std::int32_t imm) { return i(imm, a, 0, rd, 0x67); }
-inline std::uint32_t ld(unsigned rd, unsigned a, std::int32_t imm) { return i(imm, a, 3, rd, 0x03); }
-inline std::uint32_t sb(unsigned src, unsigned a, std::int32_t imm) { return s(imm, src, a, 0, 0x23); }
-inline std::uint32_t ecall() { return 0x00000073; }
-// R-type with funct7/funct3 (M, B, base ALU).
-inline std::uint32_t rr(std::uint32_t f7, std::uint32_t f3, std::uint32_t op, unsigned rd, unsigned a, unsigned b) {
-  return r(f7, b, a, f3, rd, op);
-}
-}  // namespace enc
 
 // Register numbers.
 enum : unsigned {
@@ -196,29 +152,29 @@ class Assembler {
 
   void branch(std::uint32_t f3, unsigned a, unsigned b, Label l) {
     fix_.push_back({Kind::Branch, code_.size(), l.id, 0});
-    w32(enc::b(0, b, a, f3));
+    w32(rv::b(0, b, a, f3));
   }
   void jal(unsigned rd, Label l) {
     fix_.push_back({Kind::Jal, code_.size(), l.id, 0});
-    w32(enc::j(0, rd));
+    w32(rv::j(0, rd));
   }
   // lui rd, hi ; addi rd, rd, lo  ->  rd = address(l) + addend (below 2^31)
   void la(unsigned rd, Label l, std::int64_t addend = 0) {
     fix_.push_back({Kind::HiLo, code_.size(), l.id, addend});
-    w32(enc::lui(rd, 0));
-    w32(enc::addi(rd, rd, 0));
+    w32(rv::lui(rd, 0));
+    w32(rv::addi(rd, rd, 0));
   }
   // auipc rd, hi ; jalr link, lo(rd)  -> jump to l (pc-relative)
   void auipc_jalr(unsigned rd, unsigned link, Label l) {
     fix_.push_back({Kind::PcHiLo, code_.size(), l.id, 0});
-    w32(enc::auipc(rd, 0));
-    w32(enc::jalr(link, rd, 0));
+    w32(rv::auipc(rd, 0));
+    w32(rv::jalr(link, rd, 0));
   }
   // lui rd, hi ; jalr link, lo(rd)  -> jump to l (absolute)
   void lui_jalr(unsigned rd, unsigned link, Label l) {
     fix_.push_back({Kind::HiLo, code_.size(), l.id, 0});
-    w32(enc::lui(rd, 0));
-    w32(enc::jalr(link, rd, 0));
+    w32(rv::lui(rd, 0));
+    w32(rv::jalr(link, rd, 0));
   }
 
   // Patches every fixup; false if a target is unbound or out of range.
@@ -318,13 +274,13 @@ class Generator {
   // r = sign-extended 32-bit v (addi when small, else lui+addiw).
   void li32(unsigned r, std::int32_t v) {
     if (v >= -2048 && v < 2048) {
-      w(enc::addi(r, ZERO, v));
+      w(rv::addi(r, ZERO, v));
       return;
     }
     auto [hi, lo] = hi_lo(static_cast<std::uint64_t>(static_cast<std::int64_t>(v)) & 0xffffffffull);
     // lui+addiw is itself a MOP pattern (CUSTOM_LOAD_IMM) in every MOP version.
-    w(enc::lui(r, hi));
-    w(enc::addiw(r, r, lo));
+    w(rv::lui(r, hi));
+    w(rv::addiw(r, r, lo));
   }
   // r = v (any 64-bit value); clobbers tmp.
   void li64(unsigned r, unsigned tmp, std::uint64_t v) {
@@ -334,11 +290,11 @@ class Generator {
       return;
     }
     li32(r, static_cast<std::int32_t>(v >> 32));
-    w(enc::slli(r, r, 32));
+    w(rv::slli(r, r, 32));
     li32(tmp, static_cast<std::int32_t>(v));
-    w(enc::slli(tmp, tmp, 32));
-    w(enc::srli(tmp, tmp, 32));
-    w(enc::or_(r, r, tmp));
+    w(rv::slli(tmp, tmp, 32));
+    w(rv::srli(tmp, tmp, 32));
+    w(rv::or_(r, r, tmp));
   }
 
   // ---- instruction classes
@@ -361,8 +317,7 @@ class Generator {
   void item();
   void emit_gadget(const Gadget& g);
   void epilogue();
-  std::vector<std::uint8_t> elf(const std::vector<std::pair<std::uint64_t, std::uint64_t>>& extra_phdrs,
-                                const std::vector<std::uint8_t>& ro, const std::vector<std::uint8_t>& data);
+  std::vector<std::uint8_t> elf(const std::vector<std::uint8_t>& ro, const std::vector<std::uint8_t>& data);
 };
 
 inline void Generator::alu(bool single) {
@@ -372,22 +327,22 @@ inline void Generator::alu(bool single) {
       static constexpr std::array<std::pair<std::uint32_t, std::uint32_t>, 10> ops = {
           {{0, 0}, {0x20, 0}, {0, 1}, {0, 2}, {0, 3}, {0, 4}, {0, 5}, {0x20, 5}, {0, 6}, {0, 7}}};
       auto [f7, f3] = rng_.pick(ops);
-      w(enc::rr(f7, f3, 0x33, d, a, b));
+      w(rv::rr(f7, f3, 0x33, d, a, b));
       break;
     }
     case 1: {  // R-type W
       static constexpr std::array<std::pair<std::uint32_t, std::uint32_t>, 5> ops = {
           {{0, 0}, {0x20, 0}, {0, 1}, {0, 5}, {0x20, 5}}};
       auto [f7, f3] = rng_.pick(ops);
-      w(enc::rr(f7, f3, 0x3b, d, a, b));
+      w(rv::rr(f7, f3, 0x3b, d, a, b));
       break;
     }
     case 2:  // M
-      w(enc::rr(1, static_cast<std::uint32_t>(rng_.below(8)), 0x33, d, a, b));
+      w(rv::rr(1, static_cast<std::uint32_t>(rng_.below(8)), 0x33, d, a, b));
       break;
     case 3: {  // M W
       static constexpr std::array<std::uint32_t, 5> f3s = {0, 4, 5, 6, 7};
-      w(enc::rr(1, rng_.pick(f3s), 0x3b, d, a, b));
+      w(rv::rr(1, rng_.pick(f3s), 0x3b, d, a, b));
       break;
     }
     case 4: {  // I-type
@@ -395,7 +350,7 @@ inline void Generator::alu(bool single) {
       std::int32_t imm = static_cast<std::int32_t>(rng_.range(-2048, 2047));
       if (f3 == 1) imm = static_cast<std::int32_t>(rng_.below(64));
       if (f3 == 5) imm = static_cast<std::int32_t>(rng_.below(64)) | (rng_.chance(1, 2) ? 0x400 : 0);
-      w(enc::i(imm, a, f3, d, 0x13));
+      w(rv::i(imm, a, f3, d, 0x13));
       break;
     }
     case 5: {  // I-type W
@@ -403,15 +358,15 @@ inline void Generator::alu(bool single) {
       const std::uint32_t f3 = rng_.pick(f3s);
       std::int32_t imm = static_cast<std::int32_t>(rng_.range(-2048, 2047));
       if (f3 != 0) imm = static_cast<std::int32_t>(rng_.below(32)) | (f3 == 5 && rng_.chance(1, 2) ? 0x400 : 0);
-      w(enc::i(imm, a, f3, d, 0x1b));
+      w(rv::i(imm, a, f3, d, 0x1b));
       break;
     }
     case 6:  // lui / auipc (AUIPC ends a ckb-vm trace)
-      w(rng_.chance(1, 2) ? enc::lui(d, static_cast<std::uint32_t>(rng_.next())) : enc::auipc(d, static_cast<std::uint32_t>(rng_.next())));
+      w(rng_.chance(1, 2) ? rv::lui(d, static_cast<std::uint32_t>(rng_.next())) : rv::auipc(d, static_cast<std::uint32_t>(rng_.next())));
       break;
     default:  // load a constant
       if (single) {
-        w(enc::addi(d, a, static_cast<std::int32_t>(rng_.range(-2048, 2047))));
+        w(rv::addi(d, a, static_cast<std::int32_t>(rng_.range(-2048, 2047))));
         break;
       }
       li64(d, T6 == d ? T5 : T6, value());
@@ -429,7 +384,7 @@ inline void Generator::alu_b() {
            {0x10, 2}, {0x10, 4}, {0x10, 6}, {0x05, 1}, {0x05, 3}, {0x05, 2}, {0x05, 4}, {0x05, 5}, {0x05, 6},
            {0x05, 7}}};
       auto [f7, f3] = rng_.pick(ops);
-      w(enc::rr(f7, f3, 0x33, d, a, b));
+      w(rv::rr(f7, f3, 0x33, d, a, b));
       break;
     }
     case 1: {  // R-type 0x3b
@@ -438,7 +393,7 @@ inline void Generator::alu_b() {
       auto [f7, f3] = rng_.pick(ops);
       // zext.h needs rs2 == 0 (otherwise invalid: keep it rare).
       const unsigned src2 = (f7 == 0x04 && f3 == 4 && !rng_.chance(1, 10)) ? 0 : b;
-      w(enc::rr(f7, f3, 0x3b, d, a, src2));
+      w(rv::rr(f7, f3, 0x3b, d, a, src2));
       break;
     }
     case 2: {  // I-type 0x13
@@ -451,15 +406,15 @@ inline void Generator::alu_b() {
       else if (imm == -2) imm = (rng_.chance(1, 2) ? 0x480 : 0x280) | static_cast<std::int32_t>(sh);  // bclri/bseti
       else if (imm == -3) imm = 0x680 | static_cast<std::int32_t>(sh);   // binvi
       else if (imm == -4) imm = 0x480 | static_cast<std::int32_t>(sh);   // bexti
-      w(enc::i(imm, a, f3, d, 0x13));
+      w(rv::i(imm, a, f3, d, 0x13));
       break;
     }
     default: {  // I-type 0x1b
       const unsigned sh = static_cast<unsigned>(rng_.below(64));
       switch (rng_.below(3)) {
-        case 0: w(enc::i(0x600 | static_cast<std::int32_t>(rng_.below(3)), a, 1, d, 0x1b)); break;  // clzw/ctzw/cpopw
-        case 1: w(enc::i(0x600 | static_cast<std::int32_t>(sh & 31), a, 5, d, 0x1b)); break;       // roriw
-        default: w(enc::i(0x080 | static_cast<std::int32_t>(sh), a, 1, d, 0x1b)); break;           // slli.uw
+        case 0: w(rv::i(0x600 | static_cast<std::int32_t>(rng_.below(3)), a, 1, d, 0x1b)); break;  // clzw/ctzw/cpopw
+        case 1: w(rv::i(0x600 | static_cast<std::int32_t>(sh & 31), a, 5, d, 0x1b)); break;       // roriw
+        default: w(rv::i(0x080 | static_cast<std::int32_t>(sh), a, 1, d, 0x1b)); break;           // slli.uw
       }
       break;
     }
@@ -561,21 +516,21 @@ inline void Generator::fusion() {
     case 0: {  // ADC
       feat("adc");
       unsigned r0 = distinct({}), r1 = distinct({r0}), r2 = distinct({r0, r1});
-      w(enc::add(r0, r0, maybe(r1)));
-      w(enc::sltu(r1, r0, maybe(r1)));
-      w(enc::add(r0, maybe(r0), r2));
-      w(violate && rng_.chance(1, 4) ? enc::slt(r2, r0, r2) : enc::sltu(r2, r0, r2));
-      w(enc::or_(r1, r1, maybe(r2)));
+      w(rv::add(r0, r0, maybe(r1)));
+      w(rv::sltu(r1, r0, maybe(r1)));
+      w(rv::add(r0, maybe(r0), r2));
+      w(violate && rng_.chance(1, 4) ? rv::slt(r2, r0, r2) : rv::sltu(r2, r0, r2));
+      w(rv::or_(r1, r1, maybe(r2)));
       break;
     }
     case 1: {  // SBB (the sltu's second source is unconstrained in 0.24)
       feat("sbb");
       unsigned A = distinct({}), B = distinct({A}), D = distinct({A, B}), C = distinct({A, B, D});
-      w(enc::sub(A, B, maybe(A)));
-      w(enc::sltu(D, B, rs()));
-      w(enc::sub(B, A, maybe(C)));
-      w(enc::sltu(C, A, maybe(B)));
-      w(enc::or_(maybe(A), C, D));
+      w(rv::sub(A, B, maybe(A)));
+      w(rv::sltu(D, B, rs()));
+      w(rv::sub(B, A, maybe(C)));
+      w(rv::sltu(C, A, maybe(B)));
+      w(rv::or_(maybe(A), C, D));
       break;
     }
     case 2: {  // ADD3A/B/C
@@ -584,20 +539,20 @@ inline void Generator::fusion() {
       unsigned r3 = rd();
       switch (rng_.below(3)) {
         case 0:
-          w(enc::add(r0, r1, maybe(r0)));
-          w(enc::sltu(r2, r0, maybe(r1)));
-          w(enc::add(r3, r2, maybe(r4)));
+          w(rv::add(r0, r1, maybe(r0)));
+          w(rv::sltu(r2, r0, maybe(r1)));
+          w(rv::add(r3, r2, maybe(r4)));
           break;
         case 1:
-          w(enc::add(r0, r1, r2));
-          w(enc::sltu(r1, maybe(r0), r1));
-          w(enc::add(r3, maybe(r1), r4));
+          w(rv::add(r0, r1, r2));
+          w(rv::sltu(r1, maybe(r0), r1));
+          w(rv::add(r3, maybe(r1), r4));
           break;
         default: {
           unsigned c3 = distinct({r0, r4});
-          w(enc::add(r0, r1, r2));
-          w(enc::sltu(c3, r0, maybe(r1)));
-          w(enc::add(c3, maybe(c3), r4));
+          w(rv::add(r0, r1, r2));
+          w(rv::sltu(c3, r0, maybe(r1)));
+          w(rv::add(c3, maybe(c3), r4));
           break;
         }
       }
@@ -608,18 +563,18 @@ inline void Generator::fusion() {
       unsigned r0 = distinct({}), r1 = distinct({r0}), r2 = rd(), r3 = rd();
       if (rng_.chance(1, 3)) {
         h(static_cast<std::uint16_t>(0x9002 | r0 << 7 | r1 << 2));  // c.add r0, r1 == add r0, r0, r1
-        w(enc::sltu(r3, r0, maybe(r1)));
+        w(rv::sltu(r3, r0, maybe(r1)));
       } else {
-        w(rng_.chance(1, 2) ? enc::add(r0, r1, r2) : enc::add(r0, r2, r1));
-        w(enc::sltu(r3, maybe(r0), r1));
+        w(rng_.chance(1, 2) ? rv::add(r0, r1, r2) : rv::add(r0, r2, r1));
+        w(rv::sltu(r3, maybe(r0), r1));
       }
       break;
     }
     case 4: {  // SBBS
       feat("sbbs");
       unsigned r0 = distinct({}), r1 = distinct({r0}), r2 = distinct({r0}), r3 = rd();
-      w(enc::sub(r0, r1, r2));
-      w(enc::sltu(r3, maybe(r1), r2));
+      w(rv::sub(r0, r1, r2));
+      w(rv::sltu(r3, maybe(r1), r2));
       break;
     }
     case 5: {  // WIDE_MUL/MULU/MULSU/DIV/DIVU
@@ -628,8 +583,8 @@ inline void Generator::fusion() {
           {{1, 0}, {3, 0}, {2, 0}, {4, 6}, {5, 7}}};
       auto [f_hi, f_lo] = rng_.pick(pairs);
       unsigned r1 = rd(), r2 = rd(), r0 = distinct({r1, r2}), r3 = distinct({r0});
-      w(enc::rr(1, f_hi, 0x33, r0, r1, r2));
-      w(enc::rr(1, violate && rng_.chance(1, 4) ? (f_lo ^ 1) : f_lo, 0x33, maybe(r3), maybe(r1), r2));
+      w(rv::rr(1, f_hi, 0x33, r0, r1, r2));
+      w(rv::rr(1, violate && rng_.chance(1, 4) ? (f_lo ^ 1) : f_lo, 0x33, maybe(r3), maybe(r1), r2));
       break;
     }
     case 6: {  // LUI + ADDIW (CUSTOM_LOAD_IMM), sometimes c.lui / c.addiw
@@ -641,13 +596,13 @@ inline void Generator::fusion() {
         std::uint32_t nz = 1 + static_cast<std::uint32_t>(rng_.below(63));  // 6-bit nonzero
         h(static_cast<std::uint16_t>(0x6001 | ((nz >> 5) & 1) << 12 | r << 7 | (nz & 31) << 2));  // c.lui
       } else {
-        w(enc::lui(r, hi));
+        w(rv::lui(r, hi));
       }
       if (rng_.chance(1, 4)) {
         std::int32_t imm6 = static_cast<std::int32_t>(rng_.range(-32, 31));
         h(static_cast<std::uint16_t>(0x2001 | ((imm6 >> 5) & 1) << 12 | maybe(r) << 7 | (imm6 & 31) << 2));  // c.addiw
       } else {
-        w(violate && rng_.chance(1, 3) ? enc::addi(r, r, lo) : enc::addiw(maybe(r), r, lo));
+        w(violate && rng_.chance(1, 3) ? rv::addi(r, r, lo) : rv::addiw(maybe(r), r, lo));
       }
       break;
     }
@@ -655,8 +610,8 @@ inline void Generator::fusion() {
       feat("auipc_addi");
       unsigned r = distinct({});
       const std::uint32_t hi = rng_.chance(1, 3) ? static_cast<std::uint32_t>(rng_.next()) : static_cast<std::uint32_t>(rng_.range(0, 15));
-      w(enc::auipc(r, hi));
-      w(violate && rng_.chance(1, 3) ? enc::addiw(r, r, 5) : enc::addi(maybe(r), r, static_cast<std::int32_t>(rng_.range(-2048, 2047))));
+      w(rv::auipc(r, hi));
+      w(violate && rng_.chance(1, 3) ? rv::addiw(r, r, 5) : rv::addi(maybe(r), r, static_cast<std::int32_t>(rng_.range(-2048, 2047))));
       break;
     }
     default:  // far jumps have their own generator
@@ -729,17 +684,17 @@ inline void Generator::memory_op() {
   if (base == T6) li64(T6, T5, addr - static_cast<std::uint64_t>(static_cast<std::int64_t>(off)));
   if (a_ && rng_.chance(1, 4)) {
     // A extension: the address is exact (no offset field).
-    if (base == T6) w(enc::addi(T6, T6, off));
-    else w(enc::addi(T6, base, off));
+    if (base == T6) w(rv::addi(T6, T6, off));
+    else w(rv::addi(T6, base, off));
     amo();
     return;
   }
   const unsigned d = rd();
   if (!store) {
     static constexpr std::array<std::uint32_t, 7> loads = {0, 1, 2, 3, 4, 5, 6};
-    w(enc::i(off, base, rng_.pick(loads), d, 0x03));
+    w(rv::i(off, base, rng_.pick(loads), d, 0x03));
   } else {
-    w(enc::s(off, rs(), base, static_cast<std::uint32_t>(rng_.below(4)), 0x23));
+    w(rv::s(off, rs(), base, static_cast<std::uint32_t>(rng_.below(4)), 0x23));
   }
 }
 
@@ -750,16 +705,16 @@ inline void Generator::amo() {
   const std::uint32_t aqrl = static_cast<std::uint32_t>(rng_.below(4));
   switch (rng_.below(4)) {
     case 0:  // lr then sc (sometimes another address for the sc)
-      w(enc::r(0x08 << 2 | aqrl, 0, T6, width, d, 0x2f));
-      if (rng_.chance(1, 4)) w(enc::addi(T6, T6, 8));
-      w(enc::r(0x0c << 2 | aqrl, rs(), T6, width, rd(), 0x2f));
+      w(rv::r(0x08 << 2 | aqrl, 0, T6, width, d, 0x2f));
+      if (rng_.chance(1, 4)) w(rv::addi(T6, T6, 8));
+      w(rv::r(0x0c << 2 | aqrl, rs(), T6, width, rd(), 0x2f));
       break;
     case 1:  // lone sc
-      w(enc::r(0x0c << 2 | aqrl, rs(), T6, width, d, 0x2f));
+      w(rv::r(0x0c << 2 | aqrl, rs(), T6, width, d, 0x2f));
       break;
     default: {
       static constexpr std::array<std::uint32_t, 9> f5 = {0x01, 0x00, 0x04, 0x0c, 0x08, 0x10, 0x14, 0x18, 0x1c};
-      w(enc::r(rng_.pick(f5) << 2 | aqrl, rs(), T6, width, d, 0x2f));
+      w(rv::r(rng_.pick(f5) << 2 | aqrl, rs(), T6, width, d, 0x2f));
       break;
     }
   }
@@ -812,11 +767,11 @@ inline void Generator::loop_block() {
   feat("loop");
   const unsigned counter = loop_depth_ == 0 ? S9 : S10;
   ++loop_depth_;
-  w(enc::addi(counter, ZERO, static_cast<std::int32_t>(rng_.range(1, 12))));
+  w(rv::addi(counter, ZERO, static_cast<std::int32_t>(rng_.range(1, 12))));
   auto top = cur_->label();
   cur_->bind(top);
   block(static_cast<int>(rng_.range(2, 10)));
-  w(enc::addi(counter, counter, -1));
+  w(rv::addi(counter, counter, -1));
   cur_->branch(1, counter, ZERO, top);  // bne counter, zero, top
   --budget_;
   --loop_depth_;
@@ -829,8 +784,8 @@ inline void Generator::jalr_same_reg() {
   feat("jalr_rd_rs1");
   const unsigned r = rng_.chance(1, 2) ? RA : rd();
   if (r == ZERO) return;
-  w(enc::auipc(r, 0));
-  w(enc::jalr(r, r, 12));
+  w(rv::auipc(r, 0));
+  w(rv::jalr(r, r, 12));
   // auipc+12 (VERSION1/2) and auipc+20 (VERSION0) both start instructions.
   for (int k = 0; k < 4; ++k) alu(true);
 }
@@ -857,9 +812,9 @@ inline void Generator::far_jump() {
         break;
       }
       feat("far_jump_wrap");
-      w(rng_.chance(1, 2) ? enc::lui(base, 0x80000 - static_cast<std::uint32_t>(rng_.below(2)))
-                          : enc::auipc(base, 0x80000 - static_cast<std::uint32_t>(rng_.below(2))));
-      w(enc::jalr(link, base, rng_.chance(1, 2) ? -1 : 2047));
+      w(rng_.chance(1, 2) ? rv::lui(base, 0x80000 - static_cast<std::uint32_t>(rng_.below(2)))
+                          : rv::auipc(base, 0x80000 - static_cast<std::uint32_t>(rng_.below(2))));
+      w(rv::jalr(link, base, rng_.chance(1, 2) ? -1 : 2047));
       budget_ += 2;
       break;
   }
@@ -901,7 +856,7 @@ inline void Generator::call_gadget(bool alias) {
       --budget_;
     } else {
       cur_->la(T1, g.entry);
-      w(enc::jalr(ZERO, T1, 0));
+      w(rv::jalr(ZERO, T1, 0));
       budget_ -= 2;
     }
   } else {
@@ -921,9 +876,9 @@ inline void Generator::call_gadget(bool alias) {
       default: k = static_cast<std::uint32_t>(rng_.next()) | 1; break;
     }
     li32(T5, static_cast<std::int32_t>(k));
-    w(enc::slli(T5, T5, 32));
-    w(enc::add(T1, T1, T5));
-    w(enc::jalr(rng_.chance(1, 4) ? RA : ZERO, T1, 0));
+    w(rv::slli(T5, T5, 32));
+    w(rv::add(T1, T1, T5));
+    w(rv::jalr(rng_.chance(1, 4) ? RA : ZERO, T1, 0));
   }
   cur_->bind(ret);
 }
@@ -936,8 +891,8 @@ inline void Generator::emit_gadget(const Gadget& g) {
   const int saved_budget = budget_;
   budget_ = g.size;
   block(std::max(1, g.size / 2));
-  if (rng_.chance(1, 3)) w(enc::auipc(rd(), static_cast<std::uint32_t>(rng_.below(4))));  // pc-dependent result
-  w(enc::jalr(ZERO, S8, 0));
+  if (rng_.chance(1, 3)) w(rv::auipc(rd(), static_cast<std::uint32_t>(rng_.below(4))));  // pc-dependent result
+  w(rv::jalr(ZERO, S8, 0));
   budget_ = saved_budget;
   in_gadget_ = false;
   cur_ = saved;
@@ -961,10 +916,10 @@ inline void Generator::misc() {
       if (!in_gadget_ && hazard()) {
         feat("bad_ecall");
         li32(A7, static_cast<std::int32_t>(rng_.chance(1, 2) ? rng_.range(0, 200) : static_cast<std::int64_t>(rng_.next() >> 40)));
-        w(enc::ecall());
+        w(rv::ecall());
       }
       break;
-    case 5: w(enc::addi(ZERO, ZERO, 0)); break;                  // nop
+    case 5: w(rv::addi(ZERO, ZERO, 0)); break;                  // nop
     default: h(0x0001); break;                                   // c.nop
   }
 }
@@ -990,11 +945,11 @@ inline void Generator::long_fused_trace() {
   feat("long_fused_trace");
   for (int k = 0; k < 16; ++k) {
     unsigned r0 = 10 + static_cast<unsigned>(k % 3), r1 = 13 + static_cast<unsigned>(k % 2), r2 = 15;
-    w(enc::add(r0, r0, r1));
-    w(enc::sltu(r1, r0, r1));
-    w(enc::add(r0, r0, r2));
-    w(enc::sltu(r2, r0, r2));
-    w(enc::or_(r1, r1, r2));
+    w(rv::add(r0, r0, r1));
+    w(rv::sltu(r1, r0, r1));
+    w(rv::add(r0, r0, r2));
+    w(rv::sltu(r2, r0, r2));
+    w(rv::or_(r1, r1, r2));
   }
 }
 
@@ -1075,46 +1030,46 @@ inline void Generator::item() {
 // with the hash folded to 8 bits.
 inline void Generator::epilogue() {
   for (unsigned r = 1; r <= 30; ++r) {
-    w(enc::add(T6, T6, r));
-    w(enc::slli(T5, T6, 13));
-    w(enc::xor_(T6, T6, T5));
-    w(enc::srli(T5, T6, 7));
-    w(enc::xor_(T6, T6, T5));
+    w(rv::add(T6, T6, r));
+    w(rv::slli(T5, T6, 13));
+    w(rv::xor_(T6, T6, T5));
+    w(rv::srli(T5, T6, 7));
+    w(rv::xor_(T6, T6, T5));
   }
   li64(T4, T5, Layout::SCRATCH);
-  w(enc::addi(S9, ZERO, static_cast<std::int32_t>(Layout::HASHED / 8)));
+  w(rv::addi(S9, ZERO, static_cast<std::int32_t>(Layout::HASHED / 8)));
   Label top = cur_->label();
   cur_->bind(top);
-  w(enc::ld(T3, T4, 0));
-  w(enc::add(T6, T6, T3));
-  w(enc::slli(T5, T6, 13));
-  w(enc::xor_(T6, T6, T5));
-  w(enc::srli(T5, T6, 7));
-  w(enc::xor_(T6, T6, T5));
-  w(enc::addi(T4, T4, 8));
-  w(enc::addi(S9, S9, -1));
+  w(rv::ld(T3, T4, 0));
+  w(rv::add(T6, T6, T3));
+  w(rv::slli(T5, T6, 13));
+  w(rv::xor_(T6, T6, T5));
+  w(rv::srli(T5, T6, 7));
+  w(rv::xor_(T6, T6, T5));
+  w(rv::addi(T4, T4, 8));
+  w(rv::addi(S9, S9, -1));
   cur_->branch(1, S9, ZERO, top);
   if (opt_.print_hash) {
-    w(enc::addi(T4, SP, -64));
-    w(enc::addi(T3, T6, 0));
+    w(rv::addi(T4, SP, -64));
+    w(rv::addi(T3, T6, 0));
     for (int k = 0; k < 16; ++k) {
-      w(enc::andi(T5, T3, 15));
-      w(enc::addi(T5, T5, 'a'));
-      w(enc::sb(T5, T4, k));
-      w(enc::srli(T3, T3, 4));
+      w(rv::andi(T5, T3, 15));
+      w(rv::addi(T5, T5, 'a'));
+      w(rv::sb(T5, T4, k));
+      w(rv::srli(T3, T3, 4));
     }
-    w(enc::sb(ZERO, T4, 16));
-    w(enc::addi(A0, T4, 0));
+    w(rv::sb(ZERO, T4, 16));
+    w(rv::addi(A0, T4, 0));
     li32(A7, 2177);
-    w(enc::ecall());
+    w(rv::ecall());
   }
   for (unsigned sh : {32u, 16u, 8u}) {
-    w(enc::srli(T5, T6, sh));
-    w(enc::xor_(T6, T6, T5));
+    w(rv::srli(T5, T6, sh));
+    w(rv::xor_(T6, T6, T5));
   }
-  w(enc::andi(A0, T6, 255));
+  w(rv::andi(A0, T6, 255));
   li32(A7, 93);
-  w(enc::ecall());
+  w(rv::ecall());
 }
 
 inline bool Assembler::link(const std::vector<std::uint64_t>& labels) {
@@ -1135,11 +1090,11 @@ inline bool Assembler::link(const std::vector<std::uint64_t>& labels) {
     switch (f.kind) {
       case Kind::Branch:
         if (off < -4096 || off > 4094) return false;
-        put(f.at, enc::b(static_cast<std::int32_t>(off), (old >> 20) & 31, (old >> 15) & 31, (old >> 12) & 7));
+        put(f.at, rv::b(static_cast<std::int32_t>(off), (old >> 20) & 31, (old >> 15) & 31, (old >> 12) & 7));
         break;
       case Kind::Jal:
         if (off < -(1 << 20) || off >= (1 << 20)) return false;
-        put(f.at, enc::j(static_cast<std::int32_t>(off), (old >> 7) & 31));
+        put(f.at, rv::j(static_cast<std::int32_t>(off), (old >> 7) & 31));
         break;
       case Kind::HiLo:
       case Kind::PcHiLo: {
@@ -1158,53 +1113,27 @@ inline bool Assembler::link(const std::vector<std::uint64_t>& labels) {
 
 // ELF64 with the given PT_LOAD segments: code (R+X), extra code (R+X), RO
 // (R), data (R+W, zero-filled up to DATA_SIZE).
-inline std::vector<std::uint8_t> Generator::elf(const std::vector<std::pair<std::uint64_t, std::uint64_t>>&,
-                                                const std::vector<std::uint8_t>& ro,
+inline std::vector<std::uint8_t> Generator::elf(const std::vector<std::uint8_t>& ro,
                                                 const std::vector<std::uint8_t>& data) {
-  struct Seg {
-    std::uint64_t vaddr;
-    const std::vector<std::uint8_t>* bytes;
-    std::uint64_t memsz;
-    std::uint32_t flags;
+  // Offsets: 16-byte aligned, one segment after another from the end of the table.
+  elfw::Program p;
+  p.entry = Layout::CODE;
+  p.alignment = 16;
+  const auto segment = [](std::uint32_t flags, std::uint64_t vaddr, const std::vector<std::uint8_t>& bytes,
+                          std::uint64_t memsz) {
+    elfw::Segment s;
+    s.flags = flags;
+    s.vaddr = vaddr;
+    s.bytes = bytes;
+    s.memsz = memsz;
+    return s;
   };
-  std::vector<Seg> segs;
-  segs.push_back({main_->base(), &main_->bytes(), main_->size(), 5});
-  if (extra_ && extra_->size() > 0) segs.push_back({extra_->base(), &extra_->bytes(), extra_->size(), 5});
-  if (!ro.empty()) segs.push_back({Layout::RO, &ro, ro.size(), 4});
-  segs.push_back({Layout::DATA, &data, Layout::DATA_SIZE, 6});
-  const std::size_t phoff = 64, phsz = 56;
-  std::size_t offset = (phoff + phsz * segs.size() + 15) & ~std::size_t{15};
-  std::vector<std::uint8_t> out(offset, 0);
-  auto put = [&](std::size_t at, std::uint64_t v, int n) {
-    for (int k = 0; k < n; ++k) out[at + k] = static_cast<std::uint8_t>(v >> (8 * k));
-  };
-  const std::uint8_t ident[8] = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0};
-  std::memcpy(out.data(), ident, sizeof ident);
-  put(16, 2, 2);    // ET_EXEC
-  put(18, 243, 2);  // EM_RISCV
-  put(20, 1, 4);
-  put(24, Layout::CODE, 8);  // entry
-  put(32, phoff, 8);
-  put(52, 64, 2);
-  put(54, phsz, 2);
-  put(56, segs.size(), 2);
-  put(58, 64, 2);
-  for (std::size_t k = 0; k < segs.size(); ++k) {
-    const std::size_t ph = phoff + phsz * k;
-    const std::size_t filesz = segs[k].bytes->size();
-    put(ph + 0, 1, 4);  // PT_LOAD
-    put(ph + 4, segs[k].flags, 4);
-    put(ph + 8, offset, 8);
-    put(ph + 16, segs[k].vaddr, 8);
-    put(ph + 24, segs[k].vaddr, 8);
-    put(ph + 32, filesz, 8);
-    put(ph + 40, segs[k].memsz, 8);
-    put(ph + 48, 0x1000, 8);
-    out.resize(offset, 0);
-    out.insert(out.end(), segs[k].bytes->begin(), segs[k].bytes->end());
-    offset = (out.size() + 15) & ~std::size_t{15};
-  }
-  return out;
+  p.segments.push_back(segment(elfw::PF_R | elfw::PF_X, main_->base(), main_->bytes(), main_->size()));
+  if (extra_ && extra_->size() > 0)
+    p.segments.push_back(segment(elfw::PF_R | elfw::PF_X, extra_->base(), extra_->bytes(), extra_->size()));
+  if (!ro.empty()) p.segments.push_back(segment(elfw::PF_R, Layout::RO, ro, ro.size()));
+  p.segments.push_back(segment(elfw::PF_R | elfw::PF_W, Layout::DATA, data, Layout::DATA_SIZE));
+  return elfw::build(p);
 }
 
 inline Program Generator::generate() {
@@ -1253,7 +1182,7 @@ inline Program Generator::generate() {
   }
   if (extra_) {
     // Keep the extra segment clear of the main one and of RO/DATA.
-    if (extra_->size() == 0) extra_->w32(enc::addi(ZERO, ZERO, 0));
+    if (extra_->size() == 0) extra_->w32(rv::addi(ZERO, ZERO, 0));
   }
 
   // Segments must not overlap; re-generate gadgets-free if they would.
@@ -1273,7 +1202,7 @@ inline Program Generator::generate() {
   Program p;
   p.seed = seed_;
   if (!ok) return p;  // empty elf: caller skips (rare)
-  p.elf = elf({}, ro, data);
+  p.elf = elf(ro, data);
   for (std::size_t k = 0; k < feats_.size(); ++k) p.features += (k ? "," : "") + feats_[k];
   for (std::uint64_t a = Layout::SCRATCH; a < Layout::SCRATCH + Layout::SCRATCH_SIZE; a += 0x1000) p.pages.push_back(a >> 12);
   for (std::uint64_t a = Layout::DATA; a < Layout::DATA + Layout::DATA_SIZE; a += 0x1000) p.pages.push_back(a >> 12);

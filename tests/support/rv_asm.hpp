@@ -1,5 +1,8 @@
-// A tiny RISC-V encoder for tests: builds instruction words so interpreter
-// tests can state their programs inline. Encodings follow the RISC-V spec.
+// The tests' one RISC-V instruction encoder: builds instruction words so tests
+// can state their programs inline (test_machine.cpp, test_parity_regressions.cpp),
+// and encodes for the snapshot tests' label assembler (test_snapshot_common.hpp)
+// and the random program generator (rvgen.hpp). Encodings follow the RISC-V
+// spec; registers are numbers (x0..x31). Standard library only.
 #pragma once
 
 #include <cstdint>
@@ -32,13 +35,24 @@ inline std::uint32_t j(std::int32_t imm, std::uint32_t rd) {
          rd << 7 | 0x6f;
 }
 
+// R-type with the function fields first: funct7, funct3, opcode, rd, rs1, rs2.
+inline std::uint32_t rr(std::uint32_t f7, std::uint32_t f3, std::uint32_t op, unsigned rd, unsigned rs1, unsigned rs2) {
+  return r(f7, rs2, rs1, f3, rd, op);
+}
+
 inline std::uint32_t addi(unsigned rd, unsigned rs1, std::int32_t imm) { return i(imm, rs1, 0, rd, 0x13); }
+inline std::uint32_t addiw(unsigned rd, unsigned rs1, std::int32_t imm) { return i(imm, rs1, 0, rd, 0x1b); }
+inline std::uint32_t andi(unsigned rd, unsigned rs1, std::int32_t imm) { return i(imm, rs1, 7, rd, 0x13); }
+// One instruction: addi rd, zero, imm (-2048 <= imm < 2048).
 inline std::uint32_t li(unsigned rd, std::int32_t imm) { return addi(rd, 0, imm); }
 inline std::uint32_t nop() { return addi(0, 0, 0); }
 inline std::uint32_t slli(unsigned rd, unsigned rs1, unsigned sh) { return i(static_cast<std::int32_t>(sh), rs1, 1, rd, 0x13); }
+inline std::uint32_t srli(unsigned rd, unsigned rs1, unsigned sh) { return i(static_cast<std::int32_t>(sh), rs1, 5, rd, 0x13); }
 inline std::uint32_t add(unsigned rd, unsigned rs1, unsigned rs2) { return r(0, rs2, rs1, 0, rd, 0x33); }
 inline std::uint32_t sub(unsigned rd, unsigned rs1, unsigned rs2) { return r(0x20, rs2, rs1, 0, rd, 0x33); }
+inline std::uint32_t slt(unsigned rd, unsigned rs1, unsigned rs2) { return r(0, rs2, rs1, 2, rd, 0x33); }
 inline std::uint32_t sltu(unsigned rd, unsigned rs1, unsigned rs2) { return r(0, rs2, rs1, 3, rd, 0x33); }
+inline std::uint32_t xor_(unsigned rd, unsigned rs1, unsigned rs2) { return r(0, rs2, rs1, 4, rd, 0x33); }
 inline std::uint32_t or_(unsigned rd, unsigned rs1, unsigned rs2) { return r(0, rs2, rs1, 6, rd, 0x33); }
 inline std::uint32_t mul(unsigned rd, unsigned rs1, unsigned rs2) { return r(1, rs2, rs1, 0, rd, 0x33); }
 inline std::uint32_t mulhu(unsigned rd, unsigned rs1, unsigned rs2) { return r(1, rs2, rs1, 3, rd, 0x33); }
@@ -49,6 +63,7 @@ inline std::uint32_t jal(unsigned rd, std::int32_t off) { return j(off, rd); }
 inline std::uint32_t jalr(unsigned rd, unsigned rs1, std::int32_t imm) { return i(imm, rs1, 0, rd, 0x67); }
 inline std::uint32_t beq(unsigned rs1, unsigned rs2, std::int32_t off) { return b(off, rs2, rs1, 0); }
 inline std::uint32_t bne(unsigned rs1, unsigned rs2, std::int32_t off) { return b(off, rs2, rs1, 1); }
+inline std::uint32_t bltu(unsigned rs1, unsigned rs2, std::int32_t off) { return b(off, rs2, rs1, 6); }
 inline std::uint32_t lb(unsigned rd, unsigned rs1, std::int32_t imm) { return i(imm, rs1, 0, rd, 0x03); }
 inline std::uint32_t lbu(unsigned rd, unsigned rs1, std::int32_t imm) { return i(imm, rs1, 4, rd, 0x03); }
 inline std::uint32_t lw(unsigned rd, unsigned rs1, std::int32_t imm) { return i(imm, rs1, 2, rd, 0x03); }
