@@ -71,9 +71,10 @@ inline namespace CKB_VM_NAMESPACE {
 namespace detail {
 
 // ckb-vm 0.24's basic-block-end opcodes (OP_AUIPC..=OP_FAR_JUMP_ABS): the
-// ops after which its trace builders stop.
+// ops after which its trace builders stop (the block ends plus the opcode
+// table's ENDS_TRACE rows: AUIPC, FENCE, FENCE.I).
 constexpr bool stops_ckb_vm_trace(Opcode op) noexcept {
-  return is_block_end(op) || op == Opcode::AUIPC || op == Opcode::FENCE || op == Opcode::FENCEI;
+  return has_opcode_trait(op, opcode_traits::ENDS_BLOCK | opcode_traits::ENDS_TRACE);
 }
 
 // Header fields (the record before a block's first instruction).

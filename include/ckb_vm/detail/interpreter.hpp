@@ -234,11 +234,6 @@ constexpr Instruction prepare_for_execution(Instruction in) noexcept {
     case Opcode::ADC:
     case Opcode::SBB:
       return in;  // fusion guarantees no x0 operand; they read what they write
-    case Opcode::WIDE_MUL: case Opcode::WIDE_MULU: case Opcode::WIDE_MULSU: case Opcode::WIDE_DIV:
-    case Opcode::WIDE_DIVU: case Opcode::ADCS: case Opcode::SBBS: case Opcode::ADD3A: case Opcode::ADD3B:
-    case Opcode::ADD3C:
-      if (in.rs3 == 0) in.rs3 = SINK_REGISTER;
-      break;
     case Opcode::JALR_V0:
       // Keep rd: the VERSION0 rd == rs1 rule compares architectural numbers;
       // the handler redirects an x0 link itself.
@@ -246,6 +241,8 @@ constexpr Instruction prepare_for_execution(Instruction in) noexcept {
     default:
       break;
   }
+  // Fused ops with a second destination (WRITES_RS3 in the opcode table).
+  if (has_opcode_trait(in.op, opcode_traits::WRITES_RS3) && in.rs3 == 0) in.rs3 = SINK_REGISTER;
   if (in.rd == 0) in.rd = SINK_REGISTER;
   return in;
 }
