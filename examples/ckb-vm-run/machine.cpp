@@ -89,20 +89,9 @@ Result<std::int8_t> run_stepping(Machine& m, const Config& c, bool trace, CallSt
   return m.exit_code();
 }
 
-namespace {
-template <class M>
-Result<std::int8_t> run_profiled_with(M& m, const Config& c, CallStackProfiler& profiler) {
-  if constexpr (requires(M& x, ProfileObserver<M>& o) { x.run_observed(o); }) {
-    ProfileObserver<M> observer(profiler, m, c.isa, c.version, cost_function(c.cost));
-    return m.run_observed(observer);
-  } else {
-    return run_stepping(m, c, false, &profiler);  // an engine without the observer hook
-  }
-}
-}  // namespace
-
 Result<std::int8_t> run_profiled(Machine& m, const Config& c, CallStackProfiler& profiler) {
-  return run_profiled_with(m, c, profiler);
+  ProfileObserver<Machine> observer(profiler, m, c.isa, c.version, cost_function(c.cost));
+  return m.run_observed(observer);
 }
 
 }  // namespace ckb_vm_run
