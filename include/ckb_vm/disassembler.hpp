@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "constants.hpp"
+#include "detail/byte_io.hpp"
 #include "instruction.hpp"
 
 namespace ckb_vm {
@@ -41,18 +42,7 @@ inline std::string register_name(unsigned index) {
 
 namespace detail::disasm {
 
-inline std::string hex_u64(std::uint64_t v) {
-  static constexpr char digits[] = "0123456789abcdef";
-  char buf[19];
-  char* p = buf + sizeof(buf);
-  do {
-    *--p = digits[v & 0xf];
-    v >>= 4;
-  } while (v != 0);
-  *--p = 'x';
-  *--p = '0';
-  return std::string(p, static_cast<std::size_t>(buf + sizeof(buf) - p));
-}
+using bytes::hex_u64;
 
 // Signed hexadecimal: "0x1f", "-0x10".
 inline std::string hex_i64(std::int64_t v) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "detail/config.hpp"
+#include "detail/byte_io.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -120,15 +121,8 @@ struct Error {
   // Human-readable one-liner, e.g. "InvalidInstruction pc=0x100b0 instruction=0xffffffff".
   std::string to_string() const {
     std::string s(name());
-    auto hex = [](std::uint64_t v) {
-      static constexpr char digits[] = "0123456789abcdef";
-      std::string out;
-      do {
-        out.insert(out.begin(), digits[v & 0xf]);
-        v >>= 4;
-      } while (v != 0);
-      return "0x" + out;
-    };
+    using detail::bytes::hex_u64;
+    const auto hex = [](std::uint64_t v) { return hex_u64(v); };
     switch (code) {
       case ErrorCode::InvalidInstruction:
         s += " pc=" + hex(pc) + " instruction=" + hex(value);

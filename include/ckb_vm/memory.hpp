@@ -196,9 +196,7 @@ Status fill_page_data(M& memory, std::uint64_t addr, std::uint64_t size, std::sp
 // Little-endian bytes of the low `width` bytes of `value`.
 struct ValueBytes {
   std::uint8_t bytes[8];
-  explicit ValueBytes(std::uint64_t value) noexcept {
-    for (std::size_t i = 0; i < 8; ++i) bytes[i] = static_cast<std::uint8_t>(value >> (8 * i));
-  }
+  explicit ValueBytes(std::uint64_t value) noexcept { store_le(bytes, value); }
 };
 
 }  // namespace detail
@@ -435,9 +433,7 @@ class PagedMemory : public PageBook {
     std::uint8_t bytes[8] = {};
     std::memcpy(bytes, storage_.readable_page(page) + offset, in_first);
     if (in_first < width) std::memcpy(bytes + in_first, storage_.readable_page(page + 1), width - in_first);
-    std::uint64_t value = 0;
-    for (std::size_t i = 0; i < width; ++i) value |= std::uint64_t{bytes[i]} << (8 * i);
-    return value;
+    return detail::load_le<std::uint64_t>(bytes);  // bytes past `width` stay zero
   }
 
   template <class T>

@@ -56,6 +56,7 @@
 #include <vector>
 
 #include "../constants.hpp"
+#include "../detail/byte_io.hpp"
 #include "../elf.hpp"
 #include "../error.hpp"
 #include "../machine.hpp"
@@ -363,7 +364,7 @@ class CkbSyscalls final : public Syscalls<Core> {
   }
   static Result<std::uint64_t> store_u64(Core& m, std::uint64_t v) {
     std::uint8_t b[8];
-    for (int i = 0; i < 8; ++i) b[i] = static_cast<std::uint8_t>(v >> (8 * i));
+    ckb_vm::detail::bytes::store_le(b, v);
     return store_data(m, View(b, 8));
   }
 

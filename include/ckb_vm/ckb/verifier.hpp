@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "../cost_model.hpp"
+#include "../detail/byte_io.hpp"
 #include "../elf.hpp"
 #include "../machine.hpp"
 #include "expected.hpp"
@@ -217,7 +218,7 @@ class ScriptVerifier {
       h.update(molecule::encode(tx.raw.inputs[0]));
       std::uint8_t index[8];
       const std::uint64_t first_output = g.output_indices[0];
-      for (int i = 0; i < 8; ++i) index[i] = static_cast<std::uint8_t>(first_output >> (8 * i));
+      ckb_vm::detail::bytes::store_le(index, first_output);
       h.update(std::span<const std::uint8_t>(index, 8));
       const Byte32 expected = h.finalize32();
       if (!std::equal(expected.begin(), expected.end(), g.script.args.begin())) return fail(-3);

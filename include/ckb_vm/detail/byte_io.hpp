@@ -16,12 +16,14 @@
 //   hex_bytes / hex_u64 / parse_hex / hex_digit_value   lower-case hex out,
 //                        either case in.
 //
-// The guest-memory fast paths (detail/memory_support.hpp) keep their own
-// memcpy-based load_le/store_le, which sit on the interpreter's hot path.
+// load_le/store_le are also the guest-memory fast paths' (memory.hpp): at run
+// time they are one unaligned memcpy (a single move on common hosts), in a
+// constant expression a byte loop.
 #pragma once
 
 #include "config.hpp"
 
+#include <bit>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -46,14 +48,36 @@ constexpr T load(const std::uint8_t* p, bool little_endian) noexcept {
   return v;
 }
 
+static_assert(std::endian::native == std::endian::little || std::endian::native == std::endian::big,
+              "mixed-endian hosts are not supported");
+
 template <std::unsigned_integral T>
-constexpr T load_le(const std::uint8_t* p) noexcept {
-  return load<T>(p, true);
+constexpr T byte_swap(T v) noexcept {
+  T out = 0;
+  for (std::size_t i = 0; i < sizeof(T); ++i) {
+    out = static_cast<T>((out << 8) | (v & 0xff));
+    v = static_cast<T>(v >> 8);
+  }
+  return out;
 }
 
 template <std::unsigned_integral T>
-constexpr void store_le(std::uint8_t* p, T v) noexcept {
-  for (std::size_t i = 0; i < sizeof(T); ++i) p[i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(v) >> (8 * i));
+CKB_VM_DETAIL_ALWAYS_INLINE constexpr T load_le(const std::uint8_t* p) noexcept {
+  if (std::is_constant_evaluated()) return load<T>(p, true);
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  if constexpr (std::endian::native == std::endian::big) v = byte_swap(v);
+  return v;
+}
+
+template <std::unsigned_integral T>
+CKB_VM_DETAIL_ALWAYS_INLINE constexpr void store_le(std::uint8_t* p, T v) noexcept {
+  if (std::is_constant_evaluated()) {
+    for (std::size_t i = 0; i < sizeof(T); ++i) p[i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(v) >> (8 * i));
+    return;
+  }
+  if constexpr (std::endian::native == std::endian::big) v = byte_swap(v);
+  std::memcpy(p, &v, sizeof(T));
 }
 
 template <std::unsigned_integral T>

@@ -29,3 +29,17 @@
 #define CKB_VM_DETAIL_VERSION_NS(major, minor, patch) CKB_VM_DETAIL_VERSION_NS3(major, minor, patch)
 #define CKB_VM_NAMESPACE \
   CKB_VM_DETAIL_VERSION_NS(CKB_VM_VERSION_MAJOR, CKB_VM_VERSION_MINOR, CKB_VM_VERSION_PATCH)
+
+// Inlining hints for the hot paths (guest loads and stores, byte readers).
+#if defined(_MSC_VER) && !defined(__clang__)
+#define CKB_VM_DETAIL_ALWAYS_INLINE __forceinline
+#define CKB_VM_DETAIL_NOINLINE __declspec(noinline)
+#define CKB_VM_DETAIL_COLD __declspec(noinline)
+#else
+#define CKB_VM_DETAIL_ALWAYS_INLINE [[gnu::always_inline]] inline
+// Out of line, for slow paths that are still part of normal operation
+// (page-straddling accesses, bulk copies).
+#define CKB_VM_DETAIL_NOINLINE [[gnu::noinline]]
+// Out of line and expected never/rarely to run (errors, first write to a page).
+#define CKB_VM_DETAIL_COLD [[gnu::noinline, gnu::cold]]
+#endif

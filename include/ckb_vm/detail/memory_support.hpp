@@ -10,6 +10,7 @@
 #pragma once
 
 #include "config.hpp"
+#include "byte_io.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -32,53 +33,16 @@
 #define CKB_VM_DETAIL_HAVE_MMAP 0
 #endif
 
-#if defined(_MSC_VER) && !defined(__clang__)
-#define CKB_VM_DETAIL_ALWAYS_INLINE __forceinline
-#define CKB_VM_DETAIL_NOINLINE __declspec(noinline)
-#define CKB_VM_DETAIL_COLD __declspec(noinline)
-#else
-#define CKB_VM_DETAIL_ALWAYS_INLINE [[gnu::always_inline]] inline
-// Out of line, for slow paths that are still part of normal operation
-// (page-straddling accesses, bulk copies).
-#define CKB_VM_DETAIL_NOINLINE [[gnu::noinline]]
-// Out of line and expected never/rarely to run (errors, first write to a page).
-#define CKB_VM_DETAIL_COLD [[gnu::noinline, gnu::cold]]
-#endif
-
 namespace ckb_vm {
 inline namespace CKB_VM_NAMESPACE {
 namespace detail {
 
 inline constexpr std::uint64_t kPageMask = RISCV_PAGESIZE - 1;
 
-static_assert(std::endian::native == std::endian::little || std::endian::native == std::endian::big,
-              "mixed-endian hosts are not supported");
-
-template <class T>
-constexpr T byte_swap(T v) noexcept {
-  static_assert(std::is_unsigned_v<T>);
-  T out = 0;
-  for (std::size_t i = 0; i < sizeof(T); ++i) {
-    out = static_cast<T>((out << 8) | (v & 0xff));
-    v = static_cast<T>(v >> 8);
-  }
-  return out;
-}
-
-// RISC-V memory is little-endian; these read/write T at an unaligned address.
-template <class T>
-CKB_VM_DETAIL_ALWAYS_INLINE T load_le(const std::uint8_t* p) noexcept {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  if constexpr (std::endian::native == std::endian::big) v = byte_swap(v);
-  return v;
-}
-
-template <class T>
-CKB_VM_DETAIL_ALWAYS_INLINE void store_le(std::uint8_t* p, T v) noexcept {
-  if constexpr (std::endian::native == std::endian::big) v = byte_swap(v);
-  std::memcpy(p, &v, sizeof(T));
-}
+// RISC-V memory is little-endian: guest loads and stores use the library's one
+// byte reader (byte_io.hpp), a single unaligned move at run time.
+using bytes::load_le;
+using bytes::store_le;
 
 // What loads of untouched SparseMemory pages read from. Never written.
 alignas(64) inline constexpr std::uint8_t kZeroPage[RISCV_PAGESIZE] = {};
