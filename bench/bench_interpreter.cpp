@@ -116,7 +116,7 @@ std::string native_exe(const std::string& program) {
 
 // The command line a peer runs for a guest program (NAME and its ELF path);
 // empty when the peer has nothing to run for it.
-std::vector<std::string> peer_args(const Peer& peer, const std::string& name, const std::string& path) {
+std::vector<std::string> peer_args(const Peer& peer, [[maybe_unused]] const std::string& name, const std::string& path) {
   if (peer.native) {
 #ifdef CKB_VM_BENCH_NATIVE_DIR
     const std::string exe = native_exe(name);

@@ -40,7 +40,9 @@ TEST_CASE("opcode table: costs are ckb-vm 0.24's estimate_cycles") {
       {Opcode::WIDE_MULSU, 5}, {Opcode::REMUW, 32},    {Opcode::WIDE_DIVU, 32}, {Opcode::AMOMAXU_W, 4},
       {Opcode::LR_W, 4},      {Opcode::SC_D, 3},       {Opcode::CLMUL, 1},     {Opcode::ADD3C, 1},
       {Opcode::AUIPC, 1},     {Opcode::FENCE, 1}};
-  for (const auto& [op, cycles] : pins) {
+  for (const auto& pin : pins) {
+    const Opcode op = pin.first;  // not a structured binding: Clang 14's CAPTURE lambda cannot use one
+    const std::uint64_t cycles = pin.second;
     CAPTURE(opcode_name(op));
     Instruction in;
     in.op = op;

@@ -32,8 +32,12 @@ cmake_run() {
   return 1
 }
 
-# The port's version must be the project's version.
-project_version=$(sed -n 's/^ *VERSION \([0-9][0-9.]*\)$/\1/p' "$root/CMakeLists.txt" | head -n 1)
+# The port's version must be the project's version, which CMakeLists.txt reads
+# from the header's CKB_VM_VERSION_MAJOR/MINOR/PATCH.
+version_part() {
+  sed -n "s/^#define CKB_VM_VERSION_$1 \([0-9][0-9]*\)$/\1/p" "$root/include/ckb_vm/detail/config.hpp" | head -n 1
+}
+project_version="$(version_part MAJOR).$(version_part MINOR).$(version_part PATCH)"
 port_version=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$root/ports/ckb-vm-cpp/vcpkg.json" | head -n 1)
 if [[ -n "$project_version" && "$project_version" == "$port_version" ]]; then
   ok "ports/ckb-vm-cpp/vcpkg.json version $port_version matches project() VERSION"
