@@ -297,8 +297,8 @@ TEST_CASE("disassembler: every fused macro-op") {
 }
 
 TEST_CASE("disassembler: every opcode has a mnemonic and a format") {
-  // The last opcode, TRACE_END, is internal to the interpreter.
-  for (std::size_t k = 0; k + 1 < OPCODE_COUNT; ++k) {
+  // The last two opcodes, TRACE_SLOT and TRACE_END, are internal to the interpreter.
+  for (std::size_t k = 0; k + 2 < OPCODE_COUNT; ++k) {
     Instruction i;
     i.op = static_cast<Opcode>(k);
     i.rd = 10;
@@ -314,7 +314,9 @@ TEST_CASE("disassembler: every opcode has a mnemonic and a format") {
     // Every register the format names is printed by its ABI name.
     if (operand_format(i.op) == OperandFormat::r5) CHECK(text.find("a4") != std::string::npos);
   }
+  CHECK(opcode_name(static_cast<Opcode>(OPCODE_COUNT - 2)) == std::string("TRACE_SLOT"));
   CHECK(opcode_name(static_cast<Opcode>(OPCODE_COUNT - 1)) == std::string("TRACE_END"));
+  CHECK(operand_format(Opcode::TRACE_SLOT) == OperandFormat::internal);
   CHECK(operand_format(Opcode::TRACE_END) == OperandFormat::internal);
   CHECK(register_name(0) == "zero");
   CHECK(register_name(31) == "t6");

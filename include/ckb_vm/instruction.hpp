@@ -38,7 +38,7 @@ enum class OperandFormat : std::uint8_t {
   far_jump_rel,  // rd (ra), target                 (auipc + jalr, pc-relative)
   far_jump_abs,  // rd (ra), absolute target        (lui + jalr)
   load_imm,      // rd, value (hex)                 (custom_load_imm)
-  internal,      // TRACE_END: never produced by decoding
+  internal,      // TRACE_SLOT, TRACE_END: never produced by decoding
 };
 
 // Trait bits of an opcode (the last column of CKB_VM_OPCODES).
@@ -219,7 +219,9 @@ inline constexpr std::uint8_t WRITES_RS3 = 16;  // fused op writing a second des
   X(ADD3B,           "add3b",           r5,             1, WRITES_RS3)                      \
   X(ADD3C,           "add3c",           r5,             1, WRITES_RS3)                      \
   X(CUSTOM_LOAD_IMM, "custom_load_imm", load_imm,       1, 0)                               \
-  /* internal: terminates a pre-decoded trace; never produced by decoding */                \
+  /* internal, never produced by decoding: a VERSION0/1 block's entry stub (records   */    \
+  /* ckb-vm's trace slot, see detail::TraceSlots) and the end of a pre-decoded trace  */    \
+  X(TRACE_SLOT,      "<trace slot>",    internal,       0, 0)                               \
   X(TRACE_END,       "<trace end>",     internal,       1, 0)
 
 enum class Opcode : std::uint8_t {

@@ -446,8 +446,7 @@ class DefaultMachine {
   Result<std::int8_t> run_observed(Observer& obs) {
     if ((inner_.isa() & ISA_MOP) != 0 && inner_.version() == VERSION0) return ErrorCode::InvalidVersion;
     inner_.set_running(true);
-    // Chosen once per run, never tested per block.
-    return inner_.version() < VERSION2 ? run_loop<true>(obs) : run_loop<false>(obs);
+    return run_loop(obs);
   }
 
   // Adds n cycles: CyclesOverflow when the total wraps, CyclesExceeded when it
@@ -576,8 +575,8 @@ class DefaultMachine {
     detail::clear_link_record(&trace[2]);
     NoBlockObserver none;
     static const detail::CodeCache nothing;
-    Chainer<false, NoBlockObserver> once{inner_.cycles(), inner_.max_cycles(), pause_.raw(), this, &none, pc, trace,
-                                         nullptr, &nothing};
+    Chainer<NoBlockObserver> once{inner_.cycles(), inner_.max_cycles(), pause_.raw(), this, &none, pc, trace,
+                                  nullptr, &nothing, nullptr};
     // `next`: the target, the fall-through, ecall's next_pc, or after a fault.
     std::uint64_t next = pc;
     const Instruction* failed = detail::execute_trace(trace, *this, next, fault_, once);
@@ -614,10 +613,16 @@ class DefaultMachine {
     obs.on_block(static_cast<const BlockEvent&>(e));
   }
 
-  // TraceAlias: VERSION0/1, where ckb-vm's trace caches match pc on its low
-  // 32 bits (see detail::TraceSlots). Obs: NoBlockObserver for run().
-  template <bool TraceAlias, class Obs>
+  // Obs: NoBlockObserver for run(). VERSION0/1 record which trace each of
+  // ckb-vm's slots holds, because its trace caches match pc on the low 32
+  // bits (see detail::TraceSlots); VERSION2 records nothing. That choice is a
+  // pointer tested once per block entered, not a second instantiation of the
+  // interpreter: one copy of execute_trace per machine type keeps the
+  // compile time of a translation unit down, at ~2 host instructions per
+  // chained block.
+  template <class Obs>
   Result<std::int8_t> run_loop(Obs& obs) {
+    detail::TraceSlots* const slots = inner_.version() < VERSION2 ? &traces_ : nullptr;
     while (inner_.running()) {
       if (pause_.has_interrupted()) [[unlikely]] {
         pause_.free();
@@ -627,7 +632,7 @@ class DefaultMachine {
       const std::uint64_t entry = inner_.pc();
       const Instruction* code = find_block(entry);
       if (code == nullptr) [[unlikely]] {
-        if constexpr (TraceAlias) {
+        if (slots != nullptr) {
           if (entry > 0xffffffffu) {
             if (auto low = traces_.aliased(entry)) {
               // ckb-vm runs the trace cached for the low address here.
@@ -644,7 +649,7 @@ class DefaultMachine {
         if (!s.ok()) [[unlikely]] return s.error();
         continue;
       }
-      if constexpr (TraceAlias) traces_.record(entry);
+      if (slots != nullptr) slots->record(entry);
       const std::uint64_t cost = detail::block_cycles(code);
       if (cost == detail::CodeCache::STEP_ONLY || !charge(cost).ok()) [[unlikely]] {
         // The limit (or an overflow) falls inside this block: charge and run
@@ -660,7 +665,7 @@ class DefaultMachine {
       // back through this loop. (ecall/ebreak always leave the trace, so
       // running and reset_signal, which only host code changes, are checked
       // by the loop above.)
-      Chainer<TraceAlias, Obs> chain{after, inner_.max_cycles(), pause_.raw(), this, &obs, pc, code, nullptr, &code_};
+      Chainer<Obs> chain{after, inner_.max_cycles(), pause_.raw(), this, &obs, pc, code, nullptr, &code_, slots};
       const Instruction* failed = detail::execute_trace(code, *this, pc, fault_, chain);
       inner_.update_pc(pc);
       inner_.commit_pc();
@@ -680,7 +685,7 @@ class DefaultMachine {
   }
 
   // The run loop's chaining policy for detail::execute_trace.
-  template <bool TraceAlias, class Obs>
+  template <class Obs>
   struct Chainer {
     static constexpr bool kLinked = true;
     std::uint64_t cycles;
@@ -695,11 +700,25 @@ class DefaultMachine {
     // Where chaining finds blocks: the machine's code cache, or an empty one
     // to run a single trace (step(), execute()).
     const detail::CodeCache* cache;
+    // VERSION0/1 runs: the trace slots to record entered blocks in.
+    detail::TraceSlots* slots;
 
     const Instruction* lookup(std::uint64_t pc) const { return cache->find(pc); }
+    // A looked-up block `code` at pc is about to be entered; returns what a
+    // link cell should hold to enter it again. VERSION2: the code itself.
+    // VERSION0/1: the trace slot is recorded now, and later linked entries go
+    // through the block's entry stub (detail::CodeCache), whose TRACE_SLOT
+    // records it again, so VERSION2 chaining pays nothing for the slots.
+    const Instruction* link_target(std::uint64_t pc, const Instruction* code) const {
+      if (slots == nullptr) [[likely]] return code;
+      slots->record(pc);
+      return detail::entry_stub(code);
+    }
+    // TRACE_SLOT: a linked entry into the VERSION0/1 block at pc.
+    void record_slot(std::uint64_t pc) const { slots->record_again(pc); }
     void entered(std::uint64_t pc, const Instruction* code, const Instruction* from) {
-      if constexpr (TraceAlias) self->traces_.record(pc);
       if constexpr (kObserved<Obs>) {
+        if (code->op == Opcode::TRACE_SLOT) code = detail::stub_code(code);
         report_block(*obs, cur_pc, cur_code, from, pc, detail::block_cycles(cur_code));
         cur_pc = pc;
         cur_code = code;

@@ -168,13 +168,16 @@ class CodeCache {
     scratch[n] = end;
     link_trace(scratch, pc);
 
-    Instruction* header = allocate(n + 3);
+    // VERSION0/1 blocks get an entry stub (two records) before the header.
+    const std::size_t stub = ckb_vm_geometry_ ? 2 : 0;
+    Instruction* header = allocate(stub + n + 3) + stub;
     Instruction* code = header + 1;
     *header = Instruction{};
     header->op = Opcode::TRACE_END;  // never executed
     header->rs1 = static_cast<std::uint8_t>(n & 0xff);
     header->rs2 = static_cast<std::uint8_t>(n >> 8);
     set_block_cycles(header, step_only ? STEP_ONLY : cycles);
+    if (stub != 0) set_stub(const_cast<Instruction*>(entry_stub(code)), pc, step_only ? STEP_ONLY : cycles);
     std::memcpy(static_cast<void*>(code), scratch, (n + 1) * sizeof(Instruction));
     clear_link_record(code + n + 1);
 
@@ -294,6 +297,9 @@ class TraceSlots {
     }
     slots_[slot(pc)] = pc;
   }
+  // record() for a pc whose trace was recorded before (the table exists):
+  // the linked entries into a VERSION0/1 block (TRACE_SLOT).
+  void record_again(std::uint64_t pc) noexcept { slots_[slot(pc)] = pc; }
   // The address of the trace that ckb-vm would run for a pc it cannot fetch
   // from, if the slot aliases it; pc is above 32 bits.
   std::optional<std::uint64_t> aliased(std::uint64_t pc) const noexcept {

@@ -351,6 +351,26 @@ inline std::uint64_t block_cycles(const Instruction* code) noexcept {
 inline void set_block_cycles(Instruction* header, std::uint64_t c) noexcept {
   std::memcpy(reinterpret_cast<unsigned char*>(header) + kHeaderCyclesOffset, &c, sizeof c);
 }
+// A VERSION0/1 block is preceded by an entry stub: a header holding the
+// block's cycles and a TRACE_SLOT record holding its pc, so that link cells
+// can point at the stub (see DefaultMachine's Chainer::link_target):
+//   [stub header] [TRACE_SLOT] [header] [code ...] [TRACE_END] [link record]
+inline const Instruction* entry_stub(const Instruction* code) noexcept { return code - 2; }
+inline const Instruction* stub_code(const Instruction* stub) noexcept { return stub + 2; }
+inline std::uint64_t stub_pc(const Instruction* stub) noexcept {
+  std::uint64_t pc;
+  std::memcpy(&pc, reinterpret_cast<const unsigned char*>(stub) + kHeaderCyclesOffset, sizeof pc);
+  return pc;
+}
+inline void set_stub(Instruction* stub, std::uint64_t pc, std::uint64_t cycles) noexcept {
+  stub[-1] = Instruction{};
+  stub[-1].op = Opcode::TRACE_END;  // never executed
+  set_block_cycles(stub - 1, cycles);
+  stub[0] = Instruction{};
+  stub[0].op = Opcode::TRACE_SLOT;
+  stub[0].length = 0;
+  std::memcpy(reinterpret_cast<unsigned char*>(stub) + kHeaderCyclesOffset, &pc, sizeof pc);
+}
 // What an unlinked cell points at: a block header whose cost is UINT64_MAX
 // (no budget reaches it, see execute_trace) and an empty block.
 inline constexpr Instruction kUnlinkedBlock[2] = {
@@ -381,7 +401,9 @@ inline void link_set(const Instruction* cell, unsigned k, T v) noexcept {
 // Stops after the first trace. A chaining policy (the run loop's) instead
 // declares kLinked = true and provides: cycles / max_cycles (the machine's,
 // copied at entry), pause (the pause flag), lookup(pc) (a cached block's
-// code or nullptr), entered(pc, code, from) (the block `code` at pc is about
+// code or nullptr), link_target(pc, code) (a looked-up block is entered:
+// what a link cell should hold for it), record_slot(pc) (TRACE_SLOT),
+// entered(pc, code, from) (the block `code` at pc is about
 // to run, entered from the instruction record `from` of the block being
 // left: its control transfer, or its TRACE_END on a fall-through),
 // left(from) (the trace is left successfully after `from`, same convention)
@@ -496,6 +518,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
       goto chain_exit;                                                          \
     const u64 cost_ = block_cycles(nx_);                                        \
     if (cost_ > budget) [[unlikely]] goto chain_exit;                           \
+    (void)next.link_target(chain_pc, nx_);                                      \
     budget -= cost_;                                                            \
     next.entered(chain_pc, nx_, in);                                            \
     in = nx_;                                                                   \
@@ -526,9 +549,12 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
       if (nx_ != unlinked_code()) goto chain_exit;                              \
       nx_ = next.lookup(chain_pc);                                              \
       if (nx_ == nullptr) goto chain_exit;                                      \
-      relink;                                                                   \
       cost_ = block_cycles(nx_);                                                \
       if (cost_ > budget) goto chain_exit;                                      \
+      {                                                                         \
+        const Instruction* const link_ = next.link_target(chain_pc, nx_);       \
+        relink;                                                                 \
+      }                                                                         \
     }                                                                           \
     budget -= cost_;                                                            \
     next.entered(chain_pc, nx_, in);                                            \
@@ -545,7 +571,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
     if constexpr (kLinked) {                                              \
       const Instruction* cell_ = (cell);                                  \
       CKB_VM_ENTER_LINKED(link_get<const Instruction*>(cell_, k),         \
-                          link_set(cell_, k, nx_), (backward))            \
+                          link_set(cell_, k, link_), (backward))          \
     } else {                                                              \
       goto chain_exit;                                                    \
     }                                                                     \
@@ -559,7 +585,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
       CKB_VM_ENTER_LINKED(link_get<u64>(cell_, 0) == chain_pc             \
                               ? link_get<const Instruction*>(cell_, 1)    \
                               : unlinked_code(),                          \
-                          (link_set(cell_, 0, chain_pc), link_set(cell_, 1, nx_)), true) \
+                          (link_set(cell_, 0, chain_pc), link_set(cell_, 1, link_)), true) \
     } else {                                                              \
       goto chain_exit;                                                    \
     }                                                                     \
@@ -933,6 +959,13 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
 
   // The link record follows TRACE_END; cell 1 is the fall-through block.
   CKB_VM_OP(TRACE_END) CKB_VM_CHAIN_DIRECT(CKB_VM_IMM, in + 1, 1, false)
+
+  // A linked entry into a VERSION0/1 block (only link cells lead here).
+  CKB_VM_OP(TRACE_SLOT) {
+    if constexpr (kLinked) next.record_slot(stub_pc(in));
+    in = stub_code(in);
+    CKB_VM_DISPATCH();
+  }
 
 #if !CKB_VM_THREADED_DISPATCH
       case Opcode::COUNT_:
