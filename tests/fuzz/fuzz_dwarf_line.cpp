@@ -14,23 +14,13 @@
 #include <cstdlib>
 #include <span>
 
+#include "fuzz_check.hpp"
 #include "ckb_vm/detail/dwarf_line.hpp"
 #include "ckb_vm/elf.hpp"
 
 namespace {
 
 using namespace ckb_vm;
-
-[[noreturn]] void fail(const char* what) {
-  std::fputs(what, stderr);
-  std::fputc('\n', stderr);
-  std::abort();
-}
-
-#define FUZZ_CHECK(cond)                                       \
-  do {                                                         \
-    if (!(cond)) fail("fuzz_dwarf_line check failed: " #cond); \
-  } while (0)
 
 void check_table(const Result<LineTable>& t) {
   if (!t.ok()) {

@@ -20,23 +20,13 @@
 #include <span>
 #include <vector>
 
+#include "fuzz_check.hpp"
 #include "ckb_vm/elf.hpp"
 #include "ckb_vm/memory.hpp"
 
 namespace {
 
 using namespace ckb_vm;
-
-[[noreturn]] void fail(const char* what) {
-  std::fputs(what, stderr);
-  std::fputc('\n', stderr);
-  std::abort();
-}
-
-#define FUZZ_CHECK(cond)                                  \
-  do {                                                    \
-    if (!(cond)) fail("fuzz_elf check failed: " #cond);   \
-  } while (0)
 
 // ---------------------------------------------------------------------------
 // Reference: goblin's Header pread + ProgramHeader::parse, then ckb-vm's loop.

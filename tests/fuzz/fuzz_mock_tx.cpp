@@ -16,17 +16,14 @@
 #include <memory>
 #include <string>
 
+#include "fuzz_check.hpp"
 #include "ckb_vm/ckb.hpp"
 
 namespace {
 
 using namespace ckb_vm::ckb;
 
-[[noreturn]] void fail(const char* what) {
-  std::fputs(what, stderr);
-  std::fputc('\n', stderr);
-  std::abort();
-}
+using fuzz::fail;
 
 const Bytes& probe_elf() {
   static const Bytes elf = [] {

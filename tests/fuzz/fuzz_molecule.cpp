@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <span>
 
+#include "fuzz_check.hpp"
 #include "ckb_vm/ckb/molecule.hpp"
 
 namespace {
@@ -19,11 +20,7 @@ namespace {
 namespace mol = ckb_vm::ckb::molecule;
 using ckb_vm::ckb::Bytes;
 
-[[noreturn]] void fail(const char* what) {
-  std::fputs(what, stderr);
-  std::fputc('\n', stderr);
-  std::abort();
-}
+using fuzz::fail;
 
 template <class R, class Enc>
 void check(const R& r, mol::View input, Enc encode, const char* name) {

@@ -20,17 +20,14 @@
 #include <span>
 #include <string>
 
+#include "fuzz_check.hpp"
 #include "ckb_vm/ckb/scheduler.hpp"
 
 namespace {
 
 using namespace ckb_vm::ckb;
 
-[[noreturn]] void fail(const char* what) {
-  std::fputs(what, stderr);
-  std::fputc('\n', stderr);
-  std::abort();
-}
+using fuzz::fail;
 
 struct Fixture {
   std::shared_ptr<const ResolvedTransaction> rtx;

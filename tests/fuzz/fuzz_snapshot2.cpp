@@ -26,6 +26,7 @@
 #include <span>
 #include <vector>
 
+#include "fuzz_check.hpp"
 #include "ckb_vm/cost_model.hpp"
 #include "ckb_vm/machine.hpp"
 #include "ckb_vm/snapshot.hpp"
@@ -42,17 +43,6 @@ using Context = Snapshot2Context<u64, Source>;
 // Sparse pages: a fresh machine costs little, which keeps the fuzzer fast.
 using Core = DefaultCoreMachine<WXorXMemory<SparseMemory>>;
 using Vm = DefaultMachine<Core>;
-
-[[noreturn]] void fail(const char* what) {
-  std::fputs(what, stderr);
-  std::fputc('\n', stderr);
-  std::abort();
-}
-
-#define FUZZ_CHECK(cond)                                      \
-  do {                                                        \
-    if (!(cond)) fail("fuzz_snapshot2 check failed: " #cond); \
-  } while (0)
 
 constexpr u64 PAGE = RISCV_PAGESIZE;
 
