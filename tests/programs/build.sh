@@ -6,16 +6,15 @@
 #                         missing, not in the table, or not built from the
 #                         current sources; see "Freshness" below
 #   ./build.sh NAME...    rebuild only the named programs into bin/
+#   ./build.sh --check NAME...   check only the named programs
 #
-# Freshness: build.sh writes toolchain.lock: the cross toolchain's version and,
-# per program, a SHA-256 of everything that goes into it (table row, flags,
-# sources, headers, link script) and of the ELF. --check always recomputes both
-# hashes (sources changed, or an ELF edited, means stale). When the installed
-# toolchain is the recorded one it also rebuilds and compares byte for byte;
-# with another version (a compiler point release) code generation may differ,
-# so it says so and skips only that comparison. To refresh after changing
-# sources or the toolchain: run tests/programs/build.sh and commit bin/ and
-# toolchain.lock together.
+# Freshness: toolchain.lock records the cross toolchain's version and, per
+# program, a SHA-256 of everything that goes into it (table row, flags,
+# sources, headers, link script) and of the ELF; tests/support/guest_lock.sh
+# writes and checks it. --check compares the hashes always, and a fresh build
+# byte for byte when the installed toolchain is the recorded one. To refresh
+# after changing sources or the toolchain: run tests/programs/build.sh and
+# commit bin/ and toolchain.lock together.
 #
 # Needs riscv64-unknown-elf-gcc (Debian: gcc-riscv64-unknown-elf).  Builds
 # are reproducible: no debug info, no build id, no .comment, sources given
@@ -24,7 +23,8 @@
 # (the 1 MiB stack at the top of the 4 MiB VM memory starts there).
 set -euo pipefail
 
-cd "$(dirname "$0")"
+cd "$(dirname "${BASH_SOURCE[0]}")"
+source ../support/guest_lock.sh
 
 CC=${RISCV_CC:-riscv64-unknown-elf-gcc}
 READELF=${RISCV_READELF:-riscv64-unknown-elf-readelf}
@@ -75,31 +75,34 @@ C_FLAGS=(-O2 -ffreestanding -fno-ident -fno-asynchronous-unwind-tables
 SUPPORT_FLAGS=(-fno-builtin -fno-tree-loop-distribute-patterns)
 STACK_START=$((0x300000))
 
-die() { echo "build.sh: $*" >&2; exit 1; }
-
-if ! command -v "$CC" >/dev/null 2>&1; then
-  die "cross compiler '$CC' not found (install gcc-riscv64-unknown-elf, or set RISCV_CC)"
-fi
-command -v "$READELF" >/dev/null 2>&1 || die "'$READELF' not found (binutils-riscv64-unknown-elf)"
+guest_lock_init tests/programs/build.sh "$CC"
+guest_require "$CC" "install gcc-riscv64-unknown-elf, or set RISCV_CC"
+guest_require "$READELF" "install binutils-riscv64-unknown-elf, or set RISCV_READELF"
 
 trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; s=${s%"${s##*[![:space:]]}"}; printf '%s' "$s"; }
 
-LOCK=toolchain.lock
-toolchain_id() {
-  printf '%s; %s' "$("$CC" --version | head -n 1)" "$("$("$CC" -print-prog-name=ld)" --version | head -n 1)"
-}
-# SHA-256 of everything that goes into program NAME (row = its table row).
-inputs_hash() {  # row srcs
-  local row=$1 srcs=$2 s is_c=0
-  for s in $srcs; do case $s in *.c) is_c=1 ;; esac; done
+# The table, by program name.
+guest_programs=()
+declare -A prog_march=() prog_srcs=()
+for row in "${PROGRAMS[@]}"; do
+  IFS='|' read -r name m s <<<"$row"
+  name=$(trim "$name")
+  guest_programs+=("$name")
+  prog_march[$name]=$(trim "$m")
+  prog_srcs[$name]=$(trim "$s")
+done
+
+# SHA-256 of everything that goes into program NAME, its table row included.
+guest_inputs_hash() {
+  local name=$1 s is_c=0
+  for s in ${prog_srcs[$name]}; do case $s in *.c) is_c=1 ;; esac; done
   {
-    printf '%s\n' "$row" "${COMMON_FLAGS[*]}" "${C_FLAGS[*]}" "${SUPPORT_FLAGS[*]}"
+    printf '%s\n' "$name|${prog_march[$name]}|${prog_srcs[$name]}" "${COMMON_FLAGS[*]}" "${C_FLAGS[*]}" "${SUPPORT_FLAGS[*]}"
     [ $is_c = 1 ] && cat src/crt0.S src/support.c
-    for s in $srcs; do cat "src/$s"; done
+    for s in ${prog_srcs[$name]}; do cat "src/$s"; done
     cat src/*.h link.ld
-  } | sha256sum | cut -d' ' -f1
+  } | guest_sha256
 }
-file_hash() { sha256sum "$1" | cut -d' ' -f1; }
 
 # validate ELF: no W+X PT_LOAD, every PT_LOAD inside [0x1000, 0x300000)
 validate() {
@@ -123,15 +126,15 @@ validate() {
     END { if (n == 0) { print f ": no LOAD segment"; bad = 1 } exit bad }' >&2
 }
 
-build_one() {  # name march sources outdir objdir
-  local name=$1 march=$2 srcs=$3 out=$4 obj=$5/$1
+guest_build() {  # name root
+  local name=$1 march=${prog_march[$1]} out=$2/bin obj=$guest_tmp/obj/$1
   local objs=() s is_c=0 list=()
-  for s in $srcs; do
+  for s in ${prog_srcs[$name]}; do
     case $s in *.c) is_c=1 ;; esac
   done
   # C programs get the start-up code and the libc routines
   [ $is_c = 1 ] && list+=(crt0.S support.c)
-  for s in $srcs; do list+=("$s"); done
+  for s in ${prog_srcs[$name]}; do list+=("$s"); done
   mkdir -p "$obj"
   # Compile each source to an object with a fixed name: the linker names
   # objects without an STT_FILE symbol after the object file, so a random
@@ -142,14 +145,14 @@ build_one() {  # name march sources outdir objdir
       support.c) "$CC" -march="$march" "${COMMON_FLAGS[@]}" "${C_FLAGS[@]}" "${SUPPORT_FLAGS[@]}" -c "src/$s" -o "$o" ;;
       *.c)       "$CC" -march="$march" "${COMMON_FLAGS[@]}" "${C_FLAGS[@]}" -c "src/$s" -o "$o" ;;
       *.S)       "$CC" -march="$march" "${COMMON_FLAGS[@]}" -c "src/$s" -o "$o" ;;
-      *) die "$name: unknown source type $s" ;;
+      *) guest_die "$name: unknown source type $s" ;;
     esac
     objs+=("$o")
   done
   local libs=()
   [ $is_c = 1 ] && libs=(-lgcc)
   "$CC" -march="$march" "${COMMON_FLAGS[@]}" "${objs[@]}" "${libs[@]}" -o "$out/$name"
-  validate "$out/$name" || die "$name: invalid segment layout"
+  validate "$out/$name" || guest_die "$name: invalid segment layout"
 }
 
 check=0
@@ -157,97 +160,10 @@ only=()
 for arg in "$@"; do
   case $arg in
     --check) check=1 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
-    -*) die "unknown option $arg" ;;
+    -h|--help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' build.sh; exit 0 ;;
+    -*) guest_die "unknown option $arg" ;;
     *) only+=("$arg") ;;
   esac
 done
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/obj" "$tmp/out"
-
-if [ $check = 1 ]; then
-  outdir=$tmp/out
-else
-  outdir=bin
-  mkdir -p bin
-fi
-
-names=()
-declare -A input_hash=() rebuilt=()
-built=0
-for row in "${PROGRAMS[@]}"; do
-  IFS='|' read -r name march srcs <<<"$row"
-  name=$(trim "$name"); march=$(trim "$march"); srcs=$(trim "$srcs")
-  names+=("$name")
-  input_hash[$name]=$(inputs_hash "$name|$march|$srcs" "$srcs")
-  if [ $check = 1 ] && [ "$(sed -n 's/^toolchain: //p' "$LOCK" 2>/dev/null)" != "$(toolchain_id)" ]; then
-    continue  # another toolchain: --check compares hashes only (below)
-  fi
-  if [ ${#only[@]} -gt 0 ]; then
-    want=0
-    for o in "${only[@]}"; do [ "$o" = "$name" ] && want=1; done
-    [ $want = 1 ] || continue
-  fi
-  build_one "$name" "$march" "$srcs" "$outdir" "$tmp/obj" || die "failed to build $name"
-  built=$((built + 1))
-  rebuilt[$name]=1
-done
-
-if [ ${#only[@]} -gt 0 ]; then
-  for o in "${only[@]}"; do
-    printf '%s\n' "${names[@]}" | grep -qx -- "$o" || die "unknown program $o"
-  done
-fi
-
-if [ $check = 1 ]; then
-  status=0
-  recorded=$(sed -n 's/^toolchain: //p' "$LOCK" 2>/dev/null || true)
-  same_toolchain=0
-  if [ "$recorded" = "$(toolchain_id)" ]; then
-    same_toolchain=1
-  else
-    echo "build.sh --check: installed toolchain '$(toolchain_id)' is not the recorded '$recorded':" \
-         "checking source and ELF hashes only, not a byte-for-byte rebuild" >&2
-  fi
-  for name in "${names[@]}"; do
-    lock_line=$(grep -E "^$name " "$LOCK" 2>/dev/null || true)
-    if [ ! -f "bin/$name" ]; then
-      echo "build.sh --check: bin/$name is missing (run tests/programs/build.sh)" >&2
-      status=1
-    elif [ "$lock_line" != "$name ${input_hash[$name]} $(file_hash "bin/$name")" ]; then
-      echo "build.sh --check: bin/$name is stale: its sources, flags or ELF differ from $LOCK" \
-           "(run tests/programs/build.sh and commit bin/ and $LOCK)" >&2
-      status=1
-    elif [ $same_toolchain = 1 ] && ! cmp -s "bin/$name" "$tmp/out/$name"; then
-      echo "build.sh --check: bin/$name is stale (differs from a fresh build; run tests/programs/build.sh)" >&2
-      status=1
-    fi
-  done
-  for f in bin/*; do
-    [ -e "$f" ] || continue
-    b=$(basename "$f")
-    printf '%s\n' "${names[@]}" | grep -qx -- "$b" || {
-      echo "build.sh --check: bin/$b is not in the program table" >&2
-      status=1
-    }
-  done
-  [ $status = 0 ] && echo "build.sh --check: all ${#names[@]} ELFs are up to date"
-  exit $status
-fi
-
-# Record what bin/ was built from (all programs: a partial build keeps the other lines current).
-{
-  echo "# Written by tests/programs/build.sh; checked by build.sh --check. Do not edit."
-  echo "toolchain: $(toolchain_id)"
-  for name in "${names[@]}"; do
-    if [ -n "${rebuilt[$name]:-}" ]; then
-      echo "$name ${input_hash[$name]} $(file_hash "bin/$name")"
-    else  # not rebuilt now: keep what was recorded when it was
-      grep -E "^$name " "$LOCK" 2>/dev/null || true
-    fi
-  done
-} >"$LOCK.new"
-mv "$LOCK.new" "$LOCK"
-echo "build.sh: built $built program(s) into tests/programs/bin/; wrote $LOCK"
+if ((check)); then guest_lock_check "${only[@]}"; else guest_lock_build "${only[@]}"; fi
