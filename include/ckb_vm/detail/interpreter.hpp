@@ -454,9 +454,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
 #define CKB_VM_FAIL(err)      \
   do {                        \
     fault = (err);            \
-    pc_out = pc_after(in);    \
-    CKB_VM_COMMIT_CYCLES();   \
-    return in;                \
+    goto faulted;             \
   } while (0)
 #define CKB_VM_CHECK(expr)                      \
   do {                                          \
@@ -497,12 +495,7 @@ const Instruction* execute_trace(const Instruction* in, Mac& m, u64& pc_out, Err
     CKB_VM_NEXT();           \
   }
 // `fault` is filled by the checked path; then leave as CKB_VM_FAIL does.
-#define CKB_VM_FAULTED()     \
-  do {                       \
-    pc_out = pc_after(in);   \
-    CKB_VM_COMMIT_CYCLES();  \
-    return in;               \
-  } while (0)
+#define CKB_VM_FAULTED() goto faulted
 
 // Leaving a trace for chain_pc. Enter the block whose code is nx_ when it is
 // cached, the pause flag is clear (polled when `poll`) and its cycles fit
@@ -984,6 +977,12 @@ chain_exit:
   pc_out = chain_pc;
   CKB_VM_COMMIT_CYCLES();
   return nullptr;
+
+  // Every fault leaves here (one copy of the exit, not one per handler).
+faulted:
+  pc_out = pc_after(in);
+  CKB_VM_COMMIT_CYCLES();
+  return in;
 
 #undef CKB_VM_RD
 #undef CKB_VM_RS1
