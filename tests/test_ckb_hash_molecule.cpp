@@ -9,6 +9,8 @@
 
 #include <string>
 
+namespace ckb_hash_molecule_tests {
+
 using namespace ckb_vm::ckb;
 namespace mol = ckb_vm::ckb::molecule;
 
@@ -201,3 +203,5 @@ TEST_CASE("ckb molecule: malformed buffers are rejected with the field named") {
   CHECK_FALSE(mol::decode_cell_input(Bytes(43)).ok());
   CHECK(mol::decode_cell_output(Bytes{4, 0, 0, 0}).error().message.find("0 fields") != std::string::npos);
 }
+
+}  // namespace ckb_hash_molecule_tests

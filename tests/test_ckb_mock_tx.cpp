@@ -11,6 +11,8 @@
 #include <map>
 #include <string>
 
+namespace ckb_mock_tx_tests {
+
 using namespace ckb_vm::ckb;
 namespace mol = ckb_vm::ckb::molecule;
 
@@ -267,3 +269,5 @@ TEST_CASE("mock tx: errors name the field by its JSON path") {
     CHECK(r.error().message == message);
   }
 }
+
+}  // namespace ckb_mock_tx_tests

@@ -25,6 +25,8 @@
 
 #include "support/test_budget.hpp"
 
+namespace ckb_spawn_tests {
+
 using ckb_vm::Error;
 using ckb_vm::ErrorCode;
 using namespace ckb_vm::ckb;
@@ -464,3 +466,5 @@ TEST_CASE("spawn: swaps made while matching I/O stay out of the next VM's curren
   REQUIRE(plain.ok());
   CHECK(plain->cycles == r->cycles);
 }
+
+}  // namespace ckb_spawn_tests

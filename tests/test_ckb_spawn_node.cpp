@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+namespace ckb_spawn_node_tests {
+
 using namespace ckb_vm::ckb;
 
 namespace {
@@ -196,4 +198,6 @@ TEST_CASE("spawn node testdata: the other scenarios") {
   REQUIRE(saturate.result.ok());
   CHECK(int(saturate.result->exit_code) == 0);
 }
+
+}  // namespace ckb_spawn_node_tests
 #endif

@@ -19,6 +19,8 @@
 
 #include "support/test_budget.hpp"
 
+namespace ckb_spawn_property_tests {
+
 using ckb_vm::ErrorCode;
 using namespace ckb_vm::ckb;
 
@@ -160,3 +162,5 @@ TEST_CASE("spawn property: random spawn/pipe programs keep the scheduler's invar
   for (const auto& [e, n] : errors) MESSAGE("  " << n << " x " << e);
   CHECK(finished > 0);
 }
+
+}  // namespace ckb_spawn_property_tests

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+namespace ckb_syscalls_tests {
+
 using ckb_vm::Error; using ckb_vm::ErrorCode; using ckb_vm::as_bytes; using ckb_vm::parse_elf;
 using ckb_vm::VERSION0; using ckb_vm::VERSION1; using ckb_vm::VERSION2; using ckb_vm::ISA_IMC; using ckb_vm::ISA_B; using ckb_vm::ISA_MOP;
 using namespace ckb_vm::ckb;
@@ -695,3 +697,5 @@ TEST_CASE("ckb syscalls: a script that loaded cell data suspends into a snapshot
     CHECK(*second->machine()->memory().load8(a) == 0x5a);
   (void)dirty_bytes;
 }
+
+}  // namespace ckb_syscalls_tests

@@ -13,6 +13,12 @@
 #include <string>
 #include <vector>
 
+#ifdef __GLIBC__
+#include <malloc.h>  // mallinfo2, in the glibc >= 2.33 test at the end
+#endif
+
+namespace code_cache_tests {
+
 using namespace ckb_vm;
 
 namespace {
@@ -220,8 +226,6 @@ TEST_CASE("code cache: an observed run paused and resumed reports every instruct
 }
 
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
-#include <malloc.h>
-
 namespace {
 std::uint64_t heap_in_use() {
   const struct mallinfo2 mi = mallinfo2();
@@ -269,3 +273,5 @@ TEST_CASE("code cache: a fresh machine with a 100 KiB program allocates lazily")
   }
 }
 #endif
+
+}  // namespace code_cache_tests

@@ -7,6 +7,8 @@
 
 #include "support/code_memory.hpp"
 
+namespace decoder_tests {
+
 using namespace ckb_vm;
 using registers::A0;
 using registers::A1;
@@ -272,3 +274,5 @@ TEST_CASE("decoder: invalid instruction error carries pc and bits") {
   CHECK(r.error().pc == 4);
   CHECK(r.error().value == 0xffffffff);
 }
+
+}  // namespace decoder_tests

@@ -27,6 +27,8 @@
 #define CKB_VM_DIFF_DEBUG_BUILD 1
 #endif
 
+namespace differential_tests {
+
 namespace {
 
 std::uint64_t env_u64(const char* name, std::uint64_t fallback) {
@@ -130,3 +132,7 @@ TEST_CASE("differential: run() vs step() vs trace-machine model on random progra
                                 << " of them successful), " << seconds << " s");
   CHECK(failures == 0);
 }
+
+#undef CKB_VM_DIFF_DEBUG_BUILD
+
+}  // namespace differential_tests

@@ -14,6 +14,8 @@
 
 #include "support/code_memory.hpp"
 
+namespace disassembler_tests {
+
 using namespace ckb_vm;
 
 namespace {
@@ -322,3 +324,5 @@ TEST_CASE("disassembler: every opcode has a mnemonic and a format") {
   CHECK(register_name(31) == "t6");
   CHECK(register_name(32) == "x32");
 }
+
+}  // namespace disassembler_tests

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+namespace dwarf_line_tests {
+
 using namespace ckb_vm;
 
 namespace {
@@ -283,3 +285,5 @@ TEST_CASE("dwarf line: corrupted sections of the test program never crash") {
     if (!t.ok()) CHECK(t.error().code == ErrorCode::ElfParseError);
   }
 }
+
+}  // namespace dwarf_line_tests

@@ -20,6 +20,8 @@
 #include "ckb_vm/memory.hpp"
 #include "support/elf_writer.hpp"
 
+namespace elf_tests {
+
 using namespace ckb_vm;
 
 namespace {
@@ -1092,3 +1094,11 @@ TEST_CASE("every seed in the fuzz corpus has the documented outcome") {
   }
   CHECK(seen == table.size());
 }
+
+#undef ELF_TEST_MEMORIES
+#ifdef _WIN32
+#undef popen
+#undef pclose
+#endif
+
+}  // namespace elf_tests

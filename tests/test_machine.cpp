@@ -8,6 +8,8 @@
 
 #include "support/rv_asm.hpp"
 
+namespace machine_tests {
+
 using namespace ckb_vm;
 using namespace ckb_vm::registers;
 
@@ -434,3 +436,5 @@ TEST_CASE("machine: builder validates memory size and version") {
   CHECK_FALSE(MachineBuilder<>{}.version(3).build().ok());
   CHECK(MachineBuilder<>{}.memory_size(64 * 1024).build().ok());
 }
+
+}  // namespace machine_tests

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+namespace memory_tests {
+
 using namespace ckb_vm;
 
 namespace {
@@ -1092,3 +1094,7 @@ TEST_CASE("property: bare Flat and Sparse agree") {
 }
 
 }  // TEST_SUITE
+
+#undef ALL_MODELS
+
+}  // namespace memory_tests

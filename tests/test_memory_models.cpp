@@ -16,6 +16,8 @@
 #include <type_traits>
 #include <vector>
 
+namespace memory_models_tests {
+
 using namespace ckb_vm;
 
 namespace {
@@ -193,3 +195,5 @@ TEST_CASE_TEMPLATE("single-page hooks used by WXorXMemory", M, FlatMemory, Spars
 }
 
 }  // TEST_SUITE
+
+}  // namespace memory_models_tests

@@ -9,6 +9,8 @@
 #include <set>
 #include <string>
 
+namespace opcode_table_tests {
+
 using namespace ckb_vm;
 
 namespace {
@@ -90,3 +92,5 @@ TEST_CASE("opcode table: operand formats drive the disassembler") {
   sd.imm = 8;
   CHECK(disassemble(sd) == "sd ra, 8(sp)");
 }
+
+}  // namespace opcode_table_tests

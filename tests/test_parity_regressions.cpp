@@ -27,6 +27,8 @@
 #include "support/elf_writer.hpp"
 #include "support/rv_asm.hpp"
 
+namespace parity_regressions_tests {
+
 using namespace ckb_vm;
 
 namespace {
@@ -418,3 +420,5 @@ TEST_CASE("parity: a 16-op trace of fused ADCs spanning 340 bytes runs as the pl
     }
   });
 }
+
+}  // namespace parity_regressions_tests

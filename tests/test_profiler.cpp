@@ -13,6 +13,8 @@
 #include <type_traits>
 #include <vector>
 
+namespace profiler_tests {
+
 using namespace ckb_vm;
 
 namespace {
@@ -297,3 +299,5 @@ TEST_CASE("profiler: nested C++ calls in a program with line tables") {
   CHECK(p.call_stack(trace.back().pc) == main + "helper.c:15:c_fault;helper.c:15:c_fault;helper.c:15:c_fault;helper.c:15:c_fault");
   CHECK(p.call_sites().size() == 5);
 }
+
+}  // namespace profiler_tests

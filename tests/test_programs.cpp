@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+namespace programs_tests {
+
 using namespace ckb_vm;
 
 namespace {
@@ -203,3 +205,5 @@ TEST_CASE("programs: run() and step() agree exactly, including where max_cycles 
     }
   }
 }
+
+}  // namespace programs_tests

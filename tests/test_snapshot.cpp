@@ -3,6 +3,8 @@
 // load reservation, code loaded at run time (ckb-vm PR 218) and resume errors.
 #include "test_snapshot_common.hpp"
 
+namespace snapshot_tests {
+
 using namespace snaptest;
 
 namespace {
@@ -158,3 +160,5 @@ TEST_CASE("snapshot: resume errors") {
   s.pages.push_back(s.pages[0]);  // the code page twice: W^X refuses the second write
   CHECK(error_of(s) == ErrorCode::MemWriteOnExecutablePage);
 }
+
+}  // namespace snapshot_tests

@@ -8,6 +8,8 @@
 #include <optional>
 #include <thread>
 
+namespace snapshot2_tests {
+
 using namespace snaptest;
 
 namespace {
@@ -821,3 +823,5 @@ TEST_CASE("snapshot2: a paused machine resumes to the uninterrupted result") {
   check_same_cpu(*reference.machine, *next.machine);
   check_same_memory(*reference.machine, *next.machine);
 }
+
+}  // namespace snapshot2_tests

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+namespace snapshot2_property_tests {
+
 using namespace snaptest;
 
 namespace {
@@ -92,3 +94,5 @@ TEST_CASE("snapshot2 property: a data-loading program suspended at every k-th cy
 TEST_CASE("snapshot2 property: a program loading code suspended at every k-th cycle budget") {
   check_program("load_code", load_code_program(0x180000, 400), 42, false);
 }
+
+}  // namespace snapshot2_property_tests

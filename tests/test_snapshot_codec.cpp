@@ -6,6 +6,8 @@
 #include <random>
 #include <string>
 
+namespace snapshot_codec_tests {
+
 using namespace snaptest;
 
 namespace {
@@ -439,3 +441,5 @@ TEST_CASE("snapshot codec: suspend to a file, resume from it with fresh objects 
   check_same_cpu(*reference.machine, *second.machine);
   check_same_memory(*reference.machine, *second.machine);
 }
+
+}  // namespace snapshot_codec_tests
