@@ -615,11 +615,13 @@ class DefaultMachine {
 
   // Obs: NoBlockObserver for run(). VERSION0/1 record which trace each of
   // ckb-vm's slots holds, because its trace caches match pc on the low 32
-  // bits (see detail::TraceSlots); VERSION2 records nothing. That choice is a
-  // pointer tested once per block entered, not a second instantiation of the
-  // interpreter: one copy of execute_trace per machine type keeps the
-  // compile time of a translation unit down, at ~2 host instructions per
-  // chained block.
+  // bits (see detail::TraceSlots): this loop records the blocks it enters,
+  // and chained entries record through the blocks' entry stubs (see
+  // Chainer::link_target). VERSION2 blocks have no stub, so its chaining
+  // pays nothing, and both versions share one instantiation of
+  // execute_trace, which keeps the compile time of a translation unit down.
+  // (The code cache builds stubs exactly when slots is set: both follow the
+  // machine's version, which never changes.)
   template <class Obs>
   Result<std::int8_t> run_loop(Obs& obs) {
     detail::TraceSlots* const slots = inner_.version() < VERSION2 ? &traces_ : nullptr;
