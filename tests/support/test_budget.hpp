@@ -35,10 +35,25 @@ namespace testbudget {
 
 inline constexpr bool sanitized = CKB_VM_TEST_SANITIZED != 0;
 
+// Built without optimisation (-O0: no __OPTIMIZE__; -Og defines it), where the
+// interpreter runs ~10 times slower than at -O2.
+#if defined(__OPTIMIZE__)
+inline constexpr bool unoptimized = false;
+#else
+inline constexpr bool unoptimized = true;
+#endif
+
 // `full` normally, `reduced` in a sanitizer build.
 template <class T>
 constexpr T scaled(T full, T reduced) {
   return sanitized ? reduced : full;
+}
+
+// `full` in optimised builds, `reduced` in a sanitizer or an -O0 build (for the
+// few tests whose full count takes minutes there; -O2 builds run them in full).
+template <class T>
+constexpr T scaled_unless_optimized(T full, T reduced) {
+  return sanitized || unoptimized ? reduced : full;
 }
 
 }  // namespace testbudget
