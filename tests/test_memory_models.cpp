@@ -11,6 +11,7 @@
 #include <ckb_vm/snapshot.hpp>
 #include <ckb_vm/snapshot2.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <type_traits>
@@ -162,6 +163,49 @@ TEST_CASE_TEMPLATE("single-page hooks used by WXorXMemory", M, FlatMemory, Spars
   std::uint64_t out = 0;
   CHECK(m.template try_load<std::uint8_t>(2 * PAGE, out));
   CHECK(out == 1);
+}
+
+TEST_CASE_TEMPLATE("zero-filling skips only pages that hold no data, and dirties them all", M, FlatMemory,
+                   SparseMemory, WXorXMemory<FlatMemory>) {
+  // A loader clears .bss with store_byte(addr, size, 0); Flat skips the pages it
+  // never wrote. Whatever a model skips, the bytes, flags and log must be those
+  // of writing every zero.
+  M m(16 * PAGE);
+  const std::vector<std::uint8_t> ones(3 * PAGE, 0xff);
+  REQUIRE(m.store_bytes(4 * PAGE, ones).ok());               // pages 4..6 hold data
+  REQUIRE(m.clear_flag(5, FLAG_DIRTY).ok());                 // 5: data, no longer dirty
+  m.clear_dirty_page_log();
+  REQUIRE(m.store_byte(3 * PAGE + 100, 3 * PAGE, 0).ok());   // pages 3..6, partly
+  for (std::uint64_t page = 3; page <= 6; ++page) CHECK((*m.fetch_flag(page) & FLAG_DIRTY) != 0);
+  CHECK(*m.fetch_flag(2) == 0);
+  CHECK(*m.fetch_flag(7) == 0);
+  const auto bytes = m.load_bytes(3 * PAGE, 4 * PAGE);
+  REQUIRE(bytes.ok());
+  for (std::uint64_t i = 0; i < 4 * PAGE; ++i) {
+    const bool zeroed = i >= 100 && i < 100 + 3 * PAGE;
+    const std::uint8_t expected = zeroed || i < PAGE ? 0 : 0xff;
+    if ((*bytes)[i] != expected) {
+      FAIL_CHECK("byte " << i << " of pages 3..6 is " << int((*bytes)[i]) << ", expected " << int(expected));
+      break;
+    }
+  }
+  // The log holds each page once (4, 6 were still logged; 3 and 5 join it).
+  std::vector<std::uint32_t> log(m.dirty_page_log().begin(), m.dirty_page_log().end());
+  std::sort(log.begin(), log.end());
+  CHECK(log == std::vector<std::uint32_t>{3, 4, 5, 6});
+  // Out of range: an error, as for any other fill value.
+  CHECK(m.store_byte(15 * PAGE, 2 * PAGE, 0).error().code == ErrorCode::MemOutOfBound);
+}
+
+TEST_CASE("zero-filling after data() was handed out writes every byte") {
+  // Writes through the raw pointer bypass dirty tracking, so no page can be
+  // assumed to hold zeros.
+  FlatMemory m(4 * PAGE);
+  std::uint8_t* raw = m.data();
+  raw[2 * PAGE + 7] = 0x5a;
+  REQUIRE(m.store_byte(2 * PAGE, PAGE, 0).ok());
+  CHECK(*m.load8(2 * PAGE + 7) == 0);
+  CHECK((*m.fetch_flag(2) & FLAG_DIRTY) != 0);
 }
 
 }  // TEST_SUITE

@@ -462,6 +462,21 @@ class PagedMemory : public PageBook {
       PageIndices pages;
       if (!detail::page_indices(addr, size, pages)) [[unlikely]]
         return detail::out_of_bound(addr);
+      if (source == nullptr && fill == 0 && pages.last < pages_ && storage_.untouched_pages_are_zero()) {
+        // Zero-filling (a loader clearing .bss): pages never touched already
+        // hold zeros, so only the touched ones are written. The pages are
+        // dirtied as any store dirties them; the untouched ones stay unmapped
+        // by the host until the program uses them.
+        for (std::uint64_t page = pages.first; page <= pages.last; ++page) {
+          const bool had_data = touched(page);
+          mark_dirty(page);
+          if (!had_data) continue;
+          const std::uint64_t from = std::max(addr, page << RISCV_PAGE_SHIFTS);
+          const std::uint64_t to = std::min(addr + size, (page + 1) << RISCV_PAGE_SHIFTS);
+          std::memset(storage_.bytes() + from, 0, static_cast<std::size_t>(to - from));
+        }
+        return {};
+      }
       for (std::uint64_t page = pages.first; page <= pages.last; ++page) {
         if (page >= pages_) [[unlikely]]
           return detail::out_of_bound(addr);

@@ -186,6 +186,9 @@ class FlatPages {
   // After raw pointers were handed out (FlatMemory::data()/flags()), reset
   // cannot know what was written and clears everything.
   void mark_raw_exposed() noexcept { raw_exposed_ = true; }
+  // Untouched pages hold zeros (the buffer starts zeroed and reset zeroes the
+  // touched ones), unless a host wrote through a raw pointer.
+  bool untouched_pages_are_zero() const noexcept { return !raw_exposed_; }
 
   void reset(std::span<const std::uint32_t> touched, std::uint64_t memory_size) noexcept {
     if (raw_exposed_) {
@@ -388,6 +391,9 @@ class PageBook {
   }
 
   std::span<const std::uint32_t> touched_pages() const noexcept { return {touched_.get(), touched_count_}; }
+  // Whether the page became dirty since construction or reset (only such a
+  // page can hold non-zero bytes). Precondition: page < pages_.
+  bool touched(std::uint64_t page) const noexcept { return (page_state_[page] & kTouched) != 0; }
 
   // Precondition for both: page < pages_. `flag` is the page's current flag
   // byte when the caller has it at hand.
