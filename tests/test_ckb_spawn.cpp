@@ -14,6 +14,7 @@
 #include <ckb_vm/ckb/mock_tx.hpp>
 #include <ckb_vm/ckb/scheduler.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <fstream>
 #include <iterator>
@@ -352,6 +353,15 @@ TEST_CASE("spawn: a custom runner (a step loop for one process) gives the same r
   CHECK(r->exit_code == 0);
   CHECK(r->cycles == once->cycles);
   CHECK(steps[1] > 100);
+  // program(id): the ELF each booted VM runs (scenario 21 spawns its own program).
+  for (VmId id : {VmId{0}, VmId{1}}) {
+    CAPTURE(id);
+    const auto elf = s->program(id);
+    REQUIRE(elf.has_value());
+    CHECK(std::equal(elf->begin(), elf->end(), t.rtx->resolved_cell_deps.at(0).data.begin(),
+                     t.rtx->resolved_cell_deps.at(0).data.end()));
+  }
+  CHECK_FALSE(s->program(1000).has_value());
 }
 
 TEST_CASE("spawn: cycles of the smallest spawn add up by hand") {

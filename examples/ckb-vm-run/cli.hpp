@@ -80,6 +80,7 @@ struct Options {
   std::string cell_type;
   std::optional<std::uint64_t> cell_index;
   std::string bin;
+  std::optional<std::uint64_t> pid;  // the VM --trace/--pprof follow
 };
 
 extern const char* const USAGE;

@@ -62,6 +62,8 @@ Transfer cycles, running cycles, like ckb-debugger (--trace and --pprof work):
   --cell-type input|output        (default input for lock scripts)
   --cell-index N                  (default 0)
   --bin ELF                run ELF instead of the selected script's code
+  --pid N                  the VM that --trace/--pprof follow: 0 (default) is the
+                           script, 1, 2, ... the VMs it spawns, in spawn order
   (--vm-version forces the VM version instead of the script's hash type;
    --max-cycles defaults to 70000000)
 
@@ -195,6 +197,7 @@ constexpr OptionSpec OPTIONS[] = {
     {"--cell-type", true, [](Options& o, auto, auto v) { o.cell_type = v; }},
     {"--cell-index", true, [](Options& o, auto n, auto v) { o.cell_index = parse_number(n, v); }},
     {"--bin", true, [](Options& o, auto n, auto v) { need_file(n, v), o.bin = v; }},
+    {"--pid", true, [](Options& o, auto n, auto v) { o.pid = parse_number(n, v); }},
 };
 
 }  // namespace
@@ -252,6 +255,7 @@ Options parse_command_line(int argc, char** argv) {
 
   if (o.suspend_at && o.snapshot.empty()) fail("--suspend-at needs --snapshot FILE");
   if (!o.snapshot.empty() && !o.suspend_at) fail("--snapshot needs --suspend-at CYCLES");
+  if (o.pid && o.tx_file.empty()) fail("--pid needs --tx-file (it selects a spawned VM)");
   return o;
 }
 

@@ -4,7 +4,7 @@
 //
 //   ckb-vm-run --tx-file F [--script-group-type lock|type] [--cell-type input|output]
 //              [--cell-index N] [--bin ELF] [--vm-version 0|1|2] [--max-cycles N]
-//              [--trace] [--pprof FILE]
+//              [--trace] [--pprof FILE] [--pid N]
 //
 //   Run result: 0
 //   Total cycles consumed: 1697297(1.6M)
@@ -13,6 +13,9 @@
 // Defaults as ckb-debugger's: a lock script of input 0. --bin runs ELF in
 // place of the selected script's code; --vm-version forces the VM version
 // (ckb-debugger's --script-version) instead of choosing it from the hash type.
+// --trace and --pprof follow VM --pid (default 0, the script itself) through
+// the scheduler, so scripts that spawn can be traced and profiled too.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -77,49 +80,55 @@ int run_tx_file(const Options& o) {
   auto verifier = ckb::ScriptVerifier<>::create(rtx, *group, options);
   if (!verifier.ok()) fail(verifier.error().message);
 
+  // Every script runs under the spawn scheduler, as the node runs it since
+  // the 2023 hard fork (a script that never spawns costs the same either way).
+  ckb::SchedulerOptions scheduled;
+  scheduled.max_cycles = options.max_cycles;
+  scheduled.script_version = options.script_version;
+  scheduled.program = options.program;
+  scheduled.debug_printer = options.debug_printer;
+
   ckb::ScriptOutcome outcome;
-  std::optional<CallStackProfiler> profiler;
-  Machine* machine = verifier->machine();
-  if (machine != nullptr && (o.trace || !o.pprof.empty())) {
-    if (!o.pprof.empty()) {
-      std::vector<std::uint8_t> program;
-      if (options.program) {
-        program = *options.program;
-      } else {
-        auto dep = ckb::find_script_binary(*rtx, group->script);
-        if (dep.ok()) program = rtx->resolved_cell_deps[*dep].data;
+  // A script the node runs without a VM (type id) has nothing to trace.
+  if (verifier->machine() != nullptr && (o.trace || !o.pprof.empty())) {
+    auto scheduler = ckb::Scheduler<>::create(rtx, *group, scheduled);
+    if (!scheduler.ok()) fail(scheduler.error().message);
+    // VM `pid` (ckb-debugger's --pid: 0 is the script, spawned VMs count up)
+    // runs one instruction at a time (--trace) or observed (--pprof); the
+    // others run as the node runs them.
+    const ckb::VmId pid = o.pid.value_or(ckb::ROOT_VM_ID);
+    std::optional<CallStackProfiler> profiler;
+    bool pid_ran = false;
+    if (!o.pprof.empty()) write_file(o.pprof, {}, "profile");
+    scheduler->set_runner([&](ckb::VmId id, Machine& m) -> Result<std::int8_t> {
+      if (id != pid) return m.run();
+      if (!o.pprof.empty() && !profiler) {
+        const auto program = scheduler->program(id);
+        Result<SymbolTable> table = program ? SymbolTable::from_elf(*program) : Result<SymbolTable>(ErrorCode::Unexpected);
+        if (!table.ok()) fail("--pprof needs a symbol table in the ELF of VM " + std::to_string(id));
+        Result<LineTable> lines = LineTable::from_elf(*program);
+        profiler.emplace(std::move(table).value(), lines.ok() ? std::move(lines).value() : LineTable{});
       }
-      Result<SymbolTable> table = SymbolTable::from_elf(program);
-      if (!table.ok()) fail("--pprof needs a symbol table in the script's ELF");
-      Result<LineTable> lines = LineTable::from_elf(program);
-      profiler.emplace(std::move(table).value(), lines.ok() ? std::move(lines).value() : LineTable{});
-      write_file(o.pprof, {}, "profile");
-    }
-    Config config;
-    config.isa = machine->isa();
-    config.version = machine->version();
-    config.cost = Cost::estimate;
-    config.max_cycles = options.max_cycles;
-    const Result<std::int8_t> r = o.trace ? run_stepping(*machine, config, true, profiler ? &*profiler : nullptr)
-                                          : run_profiled(*machine, config, *profiler);
-    outcome.vm_version = machine->version();
-    if (r.ok()) outcome.exit_code = *r;
+      pid_ran = true;
+      Config config;
+      config.isa = m.isa();
+      config.version = m.version();
+      config.cost = Cost::estimate;
+      return o.trace ? run_stepping(m, config, true, profiler ? &*profiler : nullptr) : run_profiled(m, config, *profiler);
+    });
+    const auto r = scheduler->run();
+    if (!pid_ran) fail("--pid " + std::to_string(pid) + ": no VM with that id ran");
+    outcome.vm_version = scheduler->env().vm_version;
+    outcome.total_cycles = scheduler->consumed_cycles();
+    outcome.transfer_cycles = scheduler->root_transfer_cycles();
+    outcome.running_cycles = outcome.total_cycles - std::min(outcome.transfer_cycles, outcome.total_cycles);
+    if (r.ok()) outcome.exit_code = r->exit_code;
     else outcome.vm_error = r.error();
-    outcome.total_cycles = machine->cycles();
-    outcome.transfer_cycles = verifier->transfer_cycles();
-    outcome.running_cycles = outcome.total_cycles - outcome.transfer_cycles;
     if (profiler) {
       const std::string folded = profiler->folded();
       write_file(o.pprof, std::span(reinterpret_cast<const std::uint8_t*>(folded.data()), folded.size()), "profile");
     }
   } else {
-    // Every script runs under the spawn scheduler, as the node runs it since
-    // the 2023 hard fork (a script that never spawns costs the same either way).
-    ckb::SchedulerOptions scheduled;
-    scheduled.max_cycles = options.max_cycles;
-    scheduled.script_version = options.script_version;
-    scheduled.program = options.program;
-    scheduled.debug_printer = options.debug_printer;
     outcome = ckb::verify_script_group_scheduled(rtx, *group, scheduled);
   }
 

@@ -293,6 +293,16 @@ class Scheduler {
     auto it = instantiated_.find(id);
     return it == instantiated_.end() ? nullptr : it->second.machine.get();
   }
+  // The bytes of the ELF that VM `id` was booted or last exec'd with, for
+  // tools (a profiler's symbols for a spawned VM); nullopt for an id this
+  // object did not boot (the locations are not part of SchedulerState).
+  std::optional<std::span<const std::uint8_t>> program(VmId id) const {
+    auto it = programs_.find(id);
+    if (it == programs_.end()) return std::nullopt;
+    auto data = TxDataSource(env_).load_data(it->second.id, it->second.offset, it->second.length);
+    if (!data) return std::nullopt;
+    return data->first;
+  }
   // Cycles of the root program's load (ELF + stack bytes / 4).
   std::uint64_t root_transfer_cycles() const noexcept { return root_transfer_cycles_; }
   const ScriptEnv& env() const noexcept { return *env_; }
@@ -439,6 +449,7 @@ class Scheduler {
     auto bytes = load_program(*vm, location, program->first, parent, argc, argv, args);
     if (!bytes.ok()) return bytes.error();
     if (id == ROOT_VM_ID) root_transfer_cycles_ = transferred_byte_cycles(*bytes);
+    programs_.insert_or_assign(id, location);
     while (instantiated_.size() >= MAX_INSTANTIATED_VMS) CKB_VM_TRY(suspend_vm(instantiated_.begin()->first));
     instantiated_.emplace(id, std::move(*vm));
     states_[id] = Runnable{};
@@ -616,6 +627,7 @@ class Scheduler {
     auto loaded = load_program(*fresh, m.location, program->first, vm, m.argc, m.argv, nullptr);
     if (!loaded.ok()) return loaded.error();
     instantiated_.insert_or_assign(vm, std::move(*fresh));
+    programs_.insert_or_assign(vm, m.location);
     return {};
   }
 
@@ -806,6 +818,7 @@ class Scheduler {
   std::map<VmId, std::vector<Fd>> inherited_;
   std::map<VmId, Vm> instantiated_;
   std::map<VmId, Snapshot2<DataPieceId>> suspended_;
+  std::map<VmId, DataLocation> programs_;  // what each booted VM runs (program())
   std::map<VmId, std::int8_t> terminated_vms_;
   SchedulerStats stats_;
   Runner runner_;
