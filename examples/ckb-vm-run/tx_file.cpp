@@ -117,7 +117,8 @@ int run_tx_file(const Options& o) {
       return o.trace ? run_stepping(m, config, true, profiler ? &*profiler : nullptr) : run_profiled(m, config, *profiler);
     });
     const auto r = scheduler->run();
-    if (!pid_ran) fail("--pid " + std::to_string(pid) + ": no VM with that id ran");
+    // A script that failed before spawning VM pid reports its error below.
+    if (!pid_ran && r.ok()) fail("--pid " + std::to_string(pid) + ": no VM with that id ran");
     outcome.vm_version = scheduler->env().vm_version;
     outcome.total_cycles = scheduler->consumed_cycles();
     outcome.transfer_cycles = scheduler->root_transfer_cycles();
