@@ -15,7 +15,6 @@
 // (ckb-debugger's --script-version) instead of choosing it from the hash type.
 // --trace and --pprof follow VM --pid (default 0, the script itself) through
 // the scheduler, so scripts that spawn can be traced and profiled too.
-#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -119,12 +118,7 @@ int run_tx_file(const Options& o) {
     const auto r = scheduler->run();
     // A script that failed before spawning VM pid reports its error below.
     if (!pid_ran && r.ok()) fail("--pid " + std::to_string(pid) + ": no VM with that id ran");
-    outcome.vm_version = scheduler->env().vm_version;
-    outcome.total_cycles = scheduler->consumed_cycles();
-    outcome.transfer_cycles = scheduler->root_transfer_cycles();
-    outcome.running_cycles = outcome.total_cycles - std::min(outcome.transfer_cycles, outcome.total_cycles);
-    if (r.ok()) outcome.exit_code = r->exit_code;
-    else outcome.vm_error = r.error();
+    outcome = scheduler->outcome(r);
     if (profiler) {
       const std::string folded = profiler->folded();
       write_file(o.pprof, std::span(reinterpret_cast<const std::uint8_t*>(folded.data()), folded.size()), "profile");

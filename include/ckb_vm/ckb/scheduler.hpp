@@ -306,6 +306,17 @@ class Scheduler {
   // Cycles of the root program's load (ELF + stack bytes / 4).
   std::uint64_t root_transfer_cycles() const noexcept { return root_transfer_cycles_; }
   const ScriptEnv& env() const noexcept { return *env_; }
+  // The report of run()'s result `r`, as verify_script_group_scheduled gives it.
+  ScriptOutcome outcome(const Result<RunStatus>& r) const {
+    ScriptOutcome out;
+    out.vm_version = env_->vm_version;
+    out.total_cycles = consumed_cycles();
+    out.transfer_cycles = root_transfer_cycles_;
+    out.running_cycles = out.total_cycles - std::min(out.transfer_cycles, out.total_cycles);
+    if (r.ok()) out.exit_code = r->exit_code;
+    else out.vm_error = r.error();
+    return out;
+  }
 
  private:
   struct Vm {
@@ -1057,14 +1068,7 @@ inline ScriptOutcome verify_script_group_scheduled(std::shared_ptr<const Resolve
     out.setup_error = s.error();
     return out;
   }
-  out.vm_version = s->env().vm_version;
-  auto r = s->run();
-  out.total_cycles = s->consumed_cycles();
-  out.transfer_cycles = s->root_transfer_cycles();
-  out.running_cycles = out.total_cycles - std::min(out.transfer_cycles, out.total_cycles);
-  if (r.ok()) out.exit_code = r->exit_code;
-  else out.vm_error = r.error();
-  return out;
+  return s->outcome(s->run());
 }
 
 // Every group of the transaction through the scheduler, as the node verifies
